@@ -1,0 +1,125 @@
+// Command api serves the r2r API: as a Lambda function when the Lambda runtime
+// starts it (AWS_LAMBDA_RUNTIME_API is set), else as a local HTTP server.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/r2r/r2r/internal/api"
+)
+
+// version is set at build time: -ldflags "-X main.version=v1.2.3".
+var version string
+
+// shutdownTimeout bounds how long in-flight requests may finish after a signal.
+const shutdownTimeout = 20 * time.Second
+
+func main() {
+	ctx := context.Background()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintf(os.Stderr, "api: %s\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	cfg, err := api.LoadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	cfg.Version = buildVersion()
+	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+
+	if getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+		return serveLambda(ctx, cfg, logger)
+	}
+	return serveHTTP(ctx, cfg, logger, nil)
+}
+
+// serveLambda is where the Lambda adapter serves the same handler.
+func serveLambda(ctx context.Context, cfg api.Config, logger *slog.Logger) error {
+	return errors.New("the Lambda runtime is not wired yet")
+}
+
+// serveHTTP serves until ctx is done, then shuts down gracefully. ready, when
+// not nil, receives the listener's address once it accepts connections.
+func serveHTTP(ctx context.Context, cfg api.Config, logger *slog.Logger, ready chan<- string) error {
+	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return fmt.Errorf("listen on PORT=%d: %w", cfg.Port, err)
+	}
+	srv := &http.Server{
+		Handler:           api.NewServer(cfg, logger),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	logger.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("stage", cfg.Stage), slog.String("version", cfg.Version))
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", slog.Duration("timeout", shutdownTimeout))
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("graceful shutdown: %w", err)
+	}
+	return nil
+}
+
+// buildVersion is the -ldflags version, else the module version or VCS revision.
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	rev, modified := "", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if modified {
+		rev += "-dirty"
+	}
+	return rev
+}

@@ -1,0 +1,169 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Config is the service configuration, read once from the environment at start.
+type Config struct {
+	Port             int        // PORT: the local HTTP server's port
+	Stage            string     // STAGE: deployment stage, reported by /api/healthz
+	LogLevel         slog.Level // LOG_LEVEL, or AWS_LAMBDA_LOG_LEVEL when Lambda sets it
+	CORSAllowOrigins []string   // CORS_ALLOW_ORIGINS: "*" or exact origins
+	BasePath         string     // API_BASE_PATH: custom-domain base path stripped before routing
+	MaxRequestBytes  int64      // MAX_REQUEST_BYTES: largest accepted request body
+	Version          string     // build version; not from the environment
+}
+
+// Defaults of the configuration. MaxRequestBytes matches Lambda's 6 MB
+// synchronous payload limit: a larger body could never reach the function.
+const (
+	DefaultPort            = 8000
+	DefaultStage           = "local"
+	DefaultMaxRequestBytes = 6 << 20
+)
+
+var stagePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+
+// LoadConfig reads and validates the configuration from getenv. Every bad value
+// is reported, each naming its variable and the value, so one start shows them all.
+func LoadConfig(getenv func(string) string) (Config, error) {
+	cfg := Config{
+		Port:             DefaultPort,
+		Stage:            DefaultStage,
+		LogLevel:         slog.LevelInfo,
+		CORSAllowOrigins: []string{"*"},
+		MaxRequestBytes:  DefaultMaxRequestBytes,
+	}
+	var errs []error
+	bad := func(name, value, why string) {
+		errs = append(errs, fmt.Errorf("%s=%q: %s", name, value, why))
+	}
+
+	if v, ok := lookup(getenv, "PORT"); ok {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 0 || p > 65535 {
+			bad("PORT", v, "want a port number from 0 to 65535")
+		}
+		cfg.Port = p
+	}
+	if v, ok := lookup(getenv, "STAGE"); ok {
+		if !stagePattern.MatchString(v) {
+			bad("STAGE", v, "want 1 to 128 letters, digits, '-' or '_'")
+		}
+		cfg.Stage = v
+	}
+	// Lambda sets AWS_LAMBDA_LOG_LEVEL when the function uses the JSON log
+	// format, and drops lines below it anyway: it wins over LOG_LEVEL.
+	for _, name := range []string{"LOG_LEVEL", "AWS_LAMBDA_LOG_LEVEL"} {
+		if v, ok := lookup(getenv, name); ok {
+			l, err := parseLevel(v)
+			if err != nil {
+				bad(name, v, err.Error())
+			}
+			cfg.LogLevel = l
+		}
+	}
+	if v, ok := lookup(getenv, "CORS_ALLOW_ORIGINS"); ok {
+		origins, err := parseOrigins(v)
+		if err != nil {
+			bad("CORS_ALLOW_ORIGINS", v, err.Error())
+		}
+		cfg.CORSAllowOrigins = origins
+	}
+	if v, ok := lookup(getenv, "API_BASE_PATH"); ok {
+		p, err := parseBasePath(v)
+		if err != nil {
+			bad("API_BASE_PATH", v, err.Error())
+		}
+		cfg.BasePath = p
+	}
+	if v, ok := lookup(getenv, "MAX_REQUEST_BYTES"); ok {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			bad("MAX_REQUEST_BYTES", v, "want a whole number of bytes, at least 1")
+		}
+		cfg.MaxRequestBytes = n
+	}
+	if len(errs) > 0 {
+		return Config{}, fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
+	}
+	return cfg, nil
+}
+
+// lookup treats a variable set to the empty string as unset, as shells and
+// CloudFormation templates commonly produce empty values for "not given".
+func lookup(getenv func(string) string, name string) (string, bool) {
+	v := strings.TrimSpace(getenv(name))
+	return v, v != ""
+}
+
+func parseLevel(v string) (slog.Level, error) {
+	switch strings.ToUpper(v) {
+	case "TRACE": // Lambda's level below DEBUG
+		return slog.LevelDebug - 4, nil
+	case "DEBUG":
+		return slog.LevelDebug, nil
+	case "INFO":
+		return slog.LevelInfo, nil
+	case "WARN", "WARNING":
+		return slog.LevelWarn, nil
+	case "ERROR":
+		return slog.LevelError, nil
+	case "FATAL": // Lambda's level above ERROR
+		return slog.LevelError + 4, nil
+	}
+	return 0, errors.New("want one of DEBUG, INFO, WARN, ERROR")
+}
+
+// parseOrigins accepts "*" alone, or a comma-separated list of origins in the
+// form browsers send them: scheme://host[:port], nothing else.
+func parseOrigins(v string) ([]string, error) {
+	var origins []string
+	for _, o := range strings.Split(v, ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		if o == "*" {
+			origins = append(origins, o)
+			continue
+		}
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+			return nil, fmt.Errorf("%q is not an origin: want \"*\" or scheme://host[:port] entries separated by commas", o)
+		}
+		origins = append(origins, strings.ToLower(o))
+	}
+	if len(origins) == 0 {
+		return nil, errors.New("no origin given")
+	}
+	if len(origins) > 1 && slices.Contains(origins, "*") {
+		return nil, errors.New(`"*" allows every origin and cannot be combined with others`)
+	}
+	return origins, nil
+}
+
+// parseBasePath accepts a path such as "/v1" or "/orders/v2"; "/" means none.
+func parseBasePath(v string) (string, error) {
+	if v == "/" {
+		return "", nil
+	}
+	if !strings.HasPrefix(v, "/") || strings.HasSuffix(v, "/") {
+		return "", errors.New(`want a path that starts with "/" and does not end with one, such as "/v1"`)
+	}
+	for _, seg := range strings.Split(v[1:], "/") {
+		if seg == "" || seg == "." || seg == ".." || strings.ContainsAny(seg, "?#%\\ ") {
+			return "", fmt.Errorf("segment %q is not allowed in a base path", seg)
+		}
+	}
+	return v, nil
+}

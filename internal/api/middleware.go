@@ -1,0 +1,395 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// requestState is what the middleware learns of a request and the handlers
+// and error writers need: one context value, set once per request.
+type requestState struct {
+	id     string
+	logger *slog.Logger // carries the request's ids on every line
+}
+
+type stateKey struct{}
+
+var noState = &requestState{logger: slog.New(slog.DiscardHandler)}
+
+func stateFrom(ctx context.Context) *requestState {
+	if rs, ok := ctx.Value(stateKey{}).(*requestState); ok {
+		return rs
+	}
+	return noState
+}
+
+// RequestIDFromContext returns the id of the request being served, as sent in
+// its X-Request-Id response header.
+func RequestIDFromContext(ctx context.Context) string { return stateFrom(ctx).id }
+
+// PlatformInfo is what the platform under the server knows of a request that
+// net/http does not: on Lambda, API Gateway's request id, the invocation's id
+// and the X-Ray trace id. Empty fields are unknown.
+type PlatformInfo struct {
+	RequestID       string
+	LambdaRequestID string
+	TraceID         string
+}
+
+// identify gives each request its id and a logger that carries it, and sets
+// the X-Request-Id response header. The platform's id wins (it is the one API
+// Gateway logs); else a well-formed id from the caller; else a new one.
+func identify(logger *slog.Logger, platform func(*http.Request) PlatformInfo) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			var info PlatformInfo
+			if platform != nil {
+				info = platform(r)
+			}
+			id := info.RequestID
+			if id == "" {
+				id = r.Header.Get("X-Request-Id")
+				if !wellFormedID(id) {
+					id = newRequestID()
+				}
+			}
+			attrs := make([]any, 0, 3)
+			attrs = append(attrs, slog.String("request_id", id))
+			if info.LambdaRequestID != "" {
+				attrs = append(attrs, slog.String("lambda_request_id", info.LambdaRequestID))
+			}
+			if info.TraceID != "" {
+				attrs = append(attrs, slog.String("trace_id", info.TraceID))
+			}
+			rs := &requestState{id: id, logger: logger.With(attrs...)}
+			w.Header().Set("X-Request-Id", id)
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, rs)))
+		})
+	}
+}
+
+// wellFormedID accepts ids that are safe to echo in a header and a log line:
+// 1 to 128 letters, digits, '-', '_', '.', ':'.
+func wellFormedID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
+			return false
+		}
+	}
+	return true
+}
+
+// newRequestID returns a random (version 4) UUID.
+func newRequestID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], b[10:])
+	return string(s[:])
+}
+
+// logAccess writes one line per request once it is answered.
+func logAccess(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			rs := stateFrom(r.Context())
+			rs.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", status),
+				slog.Int64("bytes", sw.bytes),
+				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+				slog.String("remote_addr", r.RemoteAddr),
+			)
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// statusWriter records the status and size of a response for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 && code >= 200 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach Flush and deadlines underneath.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) Flush() {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// recoverPanics turns a handler's panic into a logged 500 with a generic body:
+// the stack goes to the log, the client gets the request id to quote.
+func recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hw := &headerWatch{ResponseWriter: w}
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v) // the handler's deliberate abort: net/http closes the connection quietly
+			}
+			stateFrom(r.Context()).logger.LogAttrs(r.Context(), slog.LevelError, "handler panic",
+				slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())))
+			if hw.wrote {
+				// The status is gone already; all that is left is to cut the response short.
+				panic(http.ErrAbortHandler)
+			}
+			writeError(w, r, http.StatusInternalServerError, "", nil)
+		}()
+		next.ServeHTTP(hw, r)
+	})
+}
+
+// headerWatch knows whether the status line has been sent.
+type headerWatch struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (w *headerWatch) WriteHeader(code int) {
+	if code >= 200 {
+		w.wrote = true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *headerWatch) Write(p []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(p)
+}
+
+func (w *headerWatch) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *headerWatch) Flush() {
+	w.wrote = true
+	http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// secureHeaders sets the headers every response carries.
+func secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// The preflight answer mirrors the seed's API Gateway CORS configuration.
+const (
+	corsAllowMethods  = "GET, POST, PUT, DELETE, OPTIONS"
+	corsAllowHeaders  = "Content-Type, Authorization"
+	corsExposeHeaders = "X-Request-Id"
+	corsMaxAge        = "600"
+)
+
+// cors answers preflight requests and marks responses to allowed origins.
+// API Gateway's proxy integration passes Lambda's headers through untouched,
+// so the app must add Access-Control-Allow-Origin itself.
+func cors(origins []string) func(http.Handler) http.Handler {
+	anyOrigin := len(origins) == 1 && origins[0] == "*"
+	allowed := make(map[string]bool, len(origins))
+	for _, o := range origins {
+		allowed[o] = true
+	}
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			origin := r.Header.Get("Origin")
+			ok := origin != "" && (anyOrigin || allowed[strings.ToLower(origin)])
+			if !anyOrigin {
+				h.Add("Vary", "Origin") // the answer depends on the Origin: caches must know
+			}
+			if ok {
+				if anyOrigin {
+					h.Set("Access-Control-Allow-Origin", "*")
+				} else {
+					h.Set("Access-Control-Allow-Origin", origin)
+				}
+				h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
+			}
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				if ok {
+					h.Set("Access-Control-Allow-Methods", corsAllowMethods)
+					h.Set("Access-Control-Allow-Headers", corsAllowHeaders)
+					h.Set("Access-Control-Max-Age", corsMaxAge)
+				}
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// limitBody refuses bodies over limit: at once when Content-Length says so,
+// else when the handler reads past it.
+func limitBody(limit int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength > limit {
+				writeError(w, r, http.StatusRequestEntityTooLarge,
+					fmt.Sprintf("The request body is larger than the limit of %d bytes.", limit), nil)
+				return
+			}
+			if r.Body != nil && r.Body != http.NoBody {
+				r.Body = http.MaxBytesReader(w, r.Body, limit)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// answerBeforeDeadline answers 504 shortly before the request context's
+// deadline (on Lambda, the invocation's) when the handler has not finished,
+// rather than letting the platform kill the invocation with no answer. The
+// handler runs with the shortened deadline, so well-behaved handlers stop too.
+// Requests without a deadline (the local server's) pass straight through.
+func answerBeforeDeadline(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		deadline, ok := r.Context().Deadline()
+		if !ok {
+			next.ServeHTTP(w, r)
+			return
+		}
+		// Leave a tenth of the time, at most half a second, to send the 504.
+		margin := min(time.Until(deadline)/10, 500*time.Millisecond)
+		ctx, cancel := context.WithDeadline(r.Context(), deadline.Add(-margin))
+		defer cancel()
+
+		tw := &timeoutWriter{header: make(http.Header)}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			next.ServeHTTP(tw, r.WithContext(ctx))
+		}()
+		select {
+		case <-done:
+			tw.copyTo(w)
+		case <-ctx.Done():
+			tw.abandon()
+			writeError(w, r, http.StatusGatewayTimeout, "", fmt.Errorf("handler still running at the deadline: %w", ctx.Err()))
+		}
+	})
+}
+
+// timeoutWriter buffers a response until the handler is done, so that the
+// 504 can still be sent when it is not done in time.
+type timeoutWriter struct {
+	mu        sync.Mutex
+	header    http.Header
+	sent      http.Header // the header as it was at WriteHeader
+	status    int
+	body      bytes.Buffer
+	abandoned bool
+}
+
+var errTimedOut = errors.New("response abandoned: the request's deadline passed")
+
+func (w *timeoutWriter) Header() http.Header { return w.header }
+
+func (w *timeoutWriter) WriteHeader(code int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.status != 0 || code < 200 {
+		return
+	}
+	w.status = code
+	w.sent = w.header.Clone()
+}
+
+func (w *timeoutWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.abandoned {
+		return 0, errTimedOut
+	}
+	if w.status == 0 {
+		w.status = http.StatusOK
+		w.sent = w.header.Clone()
+	}
+	return w.body.Write(p)
+}
+
+func (w *timeoutWriter) abandon() {
+	w.mu.Lock()
+	w.abandoned = true
+	w.mu.Unlock()
+}
+
+func (w *timeoutWriter) copyTo(dst http.ResponseWriter) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+		w.sent = w.header
+	}
+	h := dst.Header()
+	for k, v := range w.sent {
+		h[k] = v
+	}
+	if h.Get("Content-Length") == "" && w.body.Len() > 0 {
+		h.Set("Content-Length", strconv.Itoa(w.body.Len()))
+	}
+	dst.WriteHeader(w.status)
+	dst.Write(w.body.Bytes())
+}
+
+// chain applies middleware so that the first one listed is the outermost.
+func chain(h http.Handler, mw ...func(http.Handler) http.Handler) http.Handler {
+	for i := len(mw) - 1; i >= 0; i-- {
+		h = mw[i](h)
+	}
+	return h
+}

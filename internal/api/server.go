@@ -1,0 +1,138 @@
+// Package api is the r2r HTTP API: one http.Handler, served the same way by
+// the local HTTP server and, through the Lambda adapter, on AWS Lambda.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+)
+
+// Option changes how NewServer builds the handler.
+type Option func(*options)
+
+type options struct {
+	platform func(*http.Request) PlatformInfo
+}
+
+// WithPlatformInfo tells the server how to learn what the platform knows of a
+// request (on Lambda: API Gateway's request id, the invocation id, the trace id).
+func WithPlatformInfo(f func(*http.Request) PlatformInfo) Option {
+	return func(o *options) { o.platform = f }
+}
+
+// extraRoutes lets a test build add routes (see testroutes.go); nil otherwise.
+var extraRoutes func(mux *http.ServeMux)
+
+// NewServer returns the API's handler with every route and middleware.
+func NewServer(cfg Config, logger *slog.Logger, opts ...Option) http.Handler {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	useErrorModel()
+
+	mux := http.NewServeMux()
+	api := humago.New(mux, humaConfig(cfg))
+	addRoutes(mux, api, cfg)
+	if extraRoutes != nil {
+		extraRoutes(mux)
+	}
+
+	var h http.Handler = jsonMuxErrors(mux)
+	h = chain(h,
+		identify(logger, o.platform),
+		logAccess,
+		recoverPanics,
+		secureHeaders,
+		cors(cfg.CORSAllowOrigins),
+		limitBody(cfg.MaxRequestBytes),
+		answerBeforeDeadline,
+		recoverPanics, // again inside: answerBeforeDeadline runs the handler on its own goroutine
+	)
+	if cfg.BasePath != "" {
+		h = stripBasePath(cfg.BasePath, h)
+	}
+	return h
+}
+
+func humaConfig(cfg Config) huma.Config {
+	registry := huma.NewMapRegistry("#/components/schemas/", huma.DefaultSchemaNamer)
+	return huma.Config{
+		OpenAPI: &huma.OpenAPI{
+			OpenAPI: "3.1.0",
+			Info: &huma.Info{
+				Title:       "r2r API",
+				Version:     cfg.Version,
+				Description: "The r2r HTTP API, served identically locally and on AWS Lambda behind API Gateway.",
+			},
+			Components: &huma.Components{Schemas: registry},
+		},
+		OpenAPIPath:   "/api/openapi",
+		Formats:       huma.DefaultFormats,
+		DefaultFormat: "application/json",
+		// No DocsPath: huma's page loads its scripts from a CDN; ours are embedded.
+		// No SchemasPath and no link transformer: responses are exactly the documented JSON.
+	}
+}
+
+// jsonMuxErrors answers the requests the mux has no route for (404, or 405
+// with Allow) with the JSON error body instead of the mux's plain text.
+func jsonMuxErrors(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := mux.Handler(r); pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		rec := &headerRecorder{header: make(http.Header)}
+		mux.ServeHTTP(rec, r)
+		switch rec.status {
+		case http.StatusNotFound:
+			writeError(w, r, http.StatusNotFound, "", nil)
+		case http.StatusMethodNotAllowed:
+			w.Header()["Allow"] = rec.header["Allow"]
+			writeError(w, r, http.StatusMethodNotAllowed, "", nil)
+		default: // the mux's redirects to a cleaned path
+			for k, v := range rec.header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.status)
+		}
+	})
+}
+
+// headerRecorder keeps the status and headers of the mux's own answers; their
+// plain-text bodies are dropped.
+type headerRecorder struct {
+	header http.Header
+	status int
+}
+
+func (r *headerRecorder) Header() http.Header { return r.header }
+func (r *headerRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+}
+func (r *headerRecorder) Write(p []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return len(p), nil
+}
+
+// stripBasePath serves the API under a custom domain's base path, as API
+// Gateway's base path mapping does; other paths are not the API's.
+func stripBasePath(prefix string, h http.Handler) http.Handler {
+	strip := http.StripPrefix(prefix, h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == prefix || strings.HasPrefix(r.URL.Path, prefix+"/") {
+			strip.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
