@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -48,7 +49,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if getenv("AWS_LAMBDA_RUNTIME_API") != "" {
 		return serveLambda(ctx, cfg, logger)
 	}
-	return serveHTTP(ctx, cfg, logger, nil)
+	return serveHTTP(ctx, cfg, logger)
 }
 
 // serveLambda is where the Lambda adapter serves the same handler.
@@ -56,24 +57,21 @@ func serveLambda(ctx context.Context, cfg api.Config, logger *slog.Logger) error
 	return errors.New("the Lambda runtime is not wired yet")
 }
 
-// serveHTTP serves until ctx is done, then shuts down gracefully. ready, when
-// not nil, receives the listener's address once it accepts connections.
-func serveHTTP(ctx context.Context, cfg api.Config, logger *slog.Logger, ready chan<- string) error {
+// serveHTTP serves until ctx is done, then shuts down gracefully: in-flight
+// requests finish, for shutdownTimeout at most.
+func serveHTTP(ctx context.Context, cfg api.Config, logger *slog.Logger) error {
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
 	if err != nil {
 		return fmt.Errorf("listen on PORT=%d: %w", cfg.Port, err)
 	}
 	srv := &http.Server{
-		Handler:           api.NewServer(cfg, logger),
+		Handler:           withBasePath(cfg.BasePath, api.NewServer(cfg, logger)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	logger.Info("listening", slog.String("addr", ln.Addr().String()), slog.String("stage", cfg.Stage), slog.String("version", cfg.Version))
-	if ready != nil {
-		ready <- ln.Addr().String()
-	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -122,4 +120,21 @@ func buildVersion() string {
 		rev += "-dirty"
 	}
 	return rev
+}
+
+// withBasePath serves h under a custom domain's base path as well as without
+// it, as API Gateway does when the API has both the custom domain and its own
+// endpoint. On Lambda the adapter does this.
+func withBasePath(prefix string, h http.Handler) http.Handler {
+	if prefix == "" {
+		return h
+	}
+	strip := http.StripPrefix(prefix, h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == prefix || strings.HasPrefix(r.URL.Path, prefix+"/") {
+			strip.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

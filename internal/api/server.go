@@ -5,7 +5,6 @@ package api
 import (
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -16,6 +15,7 @@ type Option func(*options)
 
 type options struct {
 	platform func(*http.Request) PlatformInfo
+	routes   []func(*http.ServeMux)
 }
 
 // WithPlatformInfo tells the server how to learn what the platform knows of a
@@ -24,13 +24,21 @@ func WithPlatformInfo(f func(*http.Request) PlatformInfo) Option {
 	return func(o *options) { o.platform = f }
 }
 
-// extraRoutes lets a test build add routes (see testroutes.go); nil otherwise.
-var extraRoutes func(mux *http.ServeMux)
+// withRoutes adds routes beside the API's own: for tests only.
+func withRoutes(add func(*http.ServeMux)) Option {
+	return func(o *options) { o.routes = append(o.routes, add) }
+}
 
-// NewServer returns the API's handler with every route and middleware.
+// defaultOptions holds options that a build adds to every server: the
+// r2rtest build tag adds routes that panic or stall (testroutes.go).
+var defaultOptions []Option
+
+// NewServer returns the API's handler with every route and middleware. It
+// serves paths as the API defines them (/api/...): stripping a stage or a
+// custom domain's base path (cfg.BasePath) is the job of whatever serves it.
 func NewServer(cfg Config, logger *slog.Logger, opts ...Option) http.Handler {
 	var o options
-	for _, opt := range opts {
+	for _, opt := range append(defaultOptions, opts...) {
 		opt(&o)
 	}
 	useErrorModel()
@@ -38,8 +46,8 @@ func NewServer(cfg Config, logger *slog.Logger, opts ...Option) http.Handler {
 	mux := http.NewServeMux()
 	api := humago.New(mux, humaConfig(cfg))
 	addRoutes(mux, api, cfg)
-	if extraRoutes != nil {
-		extraRoutes(mux)
+	for _, add := range o.routes {
+		add(mux)
 	}
 
 	var h http.Handler = jsonMuxErrors(mux)
@@ -53,9 +61,6 @@ func NewServer(cfg Config, logger *slog.Logger, opts ...Option) http.Handler {
 		answerBeforeDeadline,
 		recoverPanics, // again inside: answerBeforeDeadline runs the handler on its own goroutine
 	)
-	if cfg.BasePath != "" {
-		h = stripBasePath(cfg.BasePath, h)
-	}
 	return h
 }
 
@@ -122,17 +127,4 @@ func (r *headerRecorder) Write(p []byte) (int, error) {
 		r.status = http.StatusOK
 	}
 	return len(p), nil
-}
-
-// stripBasePath serves the API under a custom domain's base path, as API
-// Gateway's base path mapping does; other paths are not the API's.
-func stripBasePath(prefix string, h http.Handler) http.Handler {
-	strip := http.StripPrefix(prefix, h)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == prefix || strings.HasPrefix(r.URL.Path, prefix+"/") {
-			strip.ServeHTTP(w, r)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
 }

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lineWriter collects what run writes and hands out the log lines as they come.
+type lineWriter struct {
+	mu    sync.Mutex
+	lines []map[string]any
+	raw   strings.Builder
+	added chan struct{}
+}
+
+func newLineWriter() *lineWriter { return &lineWriter{added: make(chan struct{}, 1000)} }
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.raw.Write(p)
+	sc := bufio.NewScanner(strings.NewReader(string(p)))
+	for sc.Scan() {
+		var m map[string]any
+		if json.Unmarshal(sc.Bytes(), &m) == nil {
+			w.lines = append(w.lines, m)
+			w.added <- struct{}{}
+		}
+	}
+	return len(p), nil
+}
+
+// waitFor returns the first log line with the message msg.
+func (w *lineWriter) waitFor(t *testing.T, msg string) map[string]any {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		w.mu.Lock()
+		for _, l := range w.lines {
+			if l["msg"] == msg {
+				w.mu.Unlock()
+				return l
+			}
+		}
+		w.mu.Unlock()
+		select {
+		case <-w.added:
+		case <-timeout:
+			t.Fatalf("no %q log line in 10s; output:\n%s", msg, w.raw.String())
+		}
+	}
+}
+
+// startRun starts run with env and returns the server's base URL and a
+// function that stops it and returns run's error.
+func startRun(t *testing.T, env map[string]string) (string, *lineWriter, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr := newLineWriter(), newLineWriter()
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run(ctx, []string{"api"}, func(k string) string { return env[k] }, stdout, stderr)
+	}()
+	var addr string
+	select {
+	case err := <-errc:
+		cancel()
+		t.Fatalf("run returned before listening: %v", err)
+	default:
+		l := stdout.waitFor(t, "listening")
+		addr = l["addr"].(string)
+	}
+	addr = "127.0.0.1" + addr[strings.LastIndex(addr, ":"):]
+	base := "http://" + addr
+	// Ready when /api/healthz answers, as a load balancer would check.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, err := http.Get(base + "/api/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET /api/healthz did not answer 200 in 10s: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stopped := false
+	stop := func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-errc:
+			return err
+		case <-time.After(30 * time.Second):
+			t.Fatal("run did not return within 30s of cancel")
+			return nil
+		}
+	}
+	t.Cleanup(func() { stop() })
+	return base, stdout, stop
+}
+
+func get(t *testing.T, url string) (int, string, http.Header) {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b), res.Header
+}
+
+func TestRunServesAndShutsDownGracefully(t *testing.T) {
+	base, stdout, stop := startRun(t, map[string]string{"PORT": "0", "STAGE": "e2e", "API_BASE_PATH": "/v1"})
+
+	tests := []struct {
+		path       string
+		wantStatus int
+		wantBody   string
+	}{
+		{"/api/hello", 200, `{"message":"Hello World"}`},
+		{"/v1/api/hello?name=Ada", 200, `{"message":"Hello Ada"}`},
+		{"/api/healthz", 200, `"stage":"e2e"`},
+		{"/api/missing", 404, `"status_code":404`},
+	}
+	for _, tt := range tests {
+		status, body, h := get(t, base+tt.path)
+		if status != tt.wantStatus || !strings.Contains(body, tt.wantBody) {
+			t.Errorf("GET %s = %d %q, want %d with %q", tt.path, status, body, tt.wantStatus, tt.wantBody)
+		}
+		if h.Get("X-Request-Id") == "" {
+			t.Errorf("GET %s: no X-Request-Id", tt.path)
+		}
+	}
+
+	// A slow request in flight when the signal comes still gets its answer.
+	if status, _, _ := get(t, base+"/api/_test/slow?ms=0"); status != 200 {
+		t.Skip("the slow test route is missing: run the tests with -tags r2rtest (make test does)")
+	}
+	type result struct {
+		status int
+		body   string
+		err    error
+	}
+	slow := make(chan result, 1)
+	go func() {
+		res, err := http.Get(base + "/api/_test/slow?ms=700")
+		if err != nil {
+			slow <- result{err: err}
+			return
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		slow <- result{res.StatusCode, string(b), err}
+	}()
+	// Wait until the request is being served, then stop.
+	time.Sleep(200 * time.Millisecond)
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	stdout.waitFor(t, "shutting down")
+
+	r := <-slow
+	if r.err != nil || r.status != 200 || !strings.Contains(r.body, `"slept_ms":700`) {
+		t.Errorf("in-flight request during shutdown = %d %q %v, want 200 with its body", r.status, r.body, r.err)
+	}
+	if err := <-stopped; err != nil {
+		t.Errorf("run after cancel = %v, want nil", err)
+	}
+	if _, err := http.Get(base + "/api/hello"); err == nil {
+		t.Errorf("server still accepts requests after shutdown")
+	}
+}
+
+func TestRunRejectsBadConfig(t *testing.T) {
+	tests := map[string]string{
+		"PORT":               "http",
+		"LOG_LEVEL":          "chatty",
+		"CORS_ALLOW_ORIGINS": "example.com",
+		"MAX_REQUEST_BYTES":  "big",
+	}
+	for name, value := range tests {
+		t.Run(name, func(t *testing.T) {
+			env := map[string]string{name: value}
+			err := run(context.Background(), []string{"api"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+			if err == nil {
+				t.Fatalf("run with %s=%q = nil, want an error", name, value)
+			}
+			if !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), value) {
+				t.Errorf("run with %s=%q error %q does not name the variable and the value", name, value, err)
+			}
+		})
+	}
+}
+
+func TestRunReportsBusyPort(t *testing.T) {
+	base, _, _ := startRun(t, map[string]string{"PORT": "0"})
+	port := base[strings.LastIndex(base, ":")+1:]
+	env := map[string]string{"PORT": port}
+	err := run(context.Background(), []string{"api"}, func(k string) string { return env[k] }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "PORT="+port) {
+		t.Errorf("run on a busy port = %v, want an error naming PORT=%s", err, port)
+	}
+}
