@@ -1,0 +1,159 @@
+package lambdahttp
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"runtime/debug"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+// ErrUnsupportedEvent is wrapped by the error Invoke returns for an event that
+// is not an HTTP request from API Gateway, an ALB or a Function URL.
+var ErrUnsupportedEvent = errors.New("lambdahttp: unsupported event")
+
+// Handler serves an http.Handler as a Lambda function. It implements
+// aws-lambda-go's lambda.Handler. Create one with [New]; it is safe for
+// concurrent use.
+type Handler struct {
+	handler http.Handler
+	cfg     config
+}
+
+type config struct {
+	basePath        string // "/v1", or "" for none
+	escapedBasePath string // basePath as it appears in an encoded path
+	isText          func(contentType, contentEncoding string) bool
+	logger          *slog.Logger
+}
+
+// Option configures a [Handler].
+type Option func(*config)
+
+// WithBasePath strips p, a custom-domain base path mapping such as "/v1",
+// from the front of every request path before the handler sees it. A path
+// outside p is served unchanged (so the handler answers 404 as usual).
+func WithBasePath(p string) Option {
+	return func(c *config) {
+		p = strings.TrimRight(p, "/")
+		if p != "" && p[0] != '/' {
+			p = "/" + p
+		}
+		c.basePath = p
+		c.escapedBasePath = (&url.URL{Path: p}).EscapedPath()
+	}
+}
+
+// WithBinaryPolicy replaces [IsTextContent], the rule that decides whether a
+// response body is sent to the source as text or base64-encoded with
+// isBase64Encoded true. isText gets the response's Content-Type and
+// Content-Encoding header values. Whatever it says, a body that is not valid
+// UTF-8 is always base64-encoded, because a JSON string cannot carry it.
+func WithBinaryPolicy(isText func(contentType, contentEncoding string) bool) Option {
+	return func(c *config) {
+		if isText != nil {
+			c.isText = isText
+		}
+	}
+}
+
+// WithLogger sets the logger for errors the adapter handles itself (handler
+// panics, oversized responses). The default is slog.Default() at log time.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) { c.logger = l }
+}
+
+// New returns a Handler that serves h.
+func New(h http.Handler, opts ...Option) *Handler {
+	c := config{isText: IsTextContent}
+	for _, o := range opts {
+		o(&c)
+	}
+	return &Handler{handler: h, cfg: c}
+}
+
+// Start serves h as a Lambda function; it does not return.
+func Start(h http.Handler, opts ...Option) {
+	lambda.Start(New(h, opts...))
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.cfg.logger != nil {
+		return h.cfg.logger
+	}
+	return slog.Default()
+}
+
+// Invoke decodes payload, serves it with the handler and returns the encoded
+// response. It returns an error (which the Lambda runtime reports as a
+// function error) only for payloads that are not HTTP requests; every request
+// gets a response, including adapter-made JSON errors for an undecodable body
+// (400), a handler panic (500) and an oversized response (500).
+func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	var ev rawEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return nil, fmt.Errorf("%w: decoding event: %v", ErrUnsupportedEvent, err)
+	}
+	var in inbound
+	if err := ev.parse(&in); err != nil {
+		return nil, err
+	}
+	if in.badRequest != "" {
+		return h.errorResponse(&in, http.StatusBadRequest, in.badRequest), nil
+	}
+	r, detail := h.newRequest(ctx, &in)
+	if detail != "" {
+		return h.errorResponse(&in, http.StatusBadRequest, detail), nil
+	}
+
+	w := newResponseWriter()
+	defer w.release()
+	if !h.serve(w, r, &in) {
+		return h.errorResponse(&in, http.StatusInternalServerError, "internal server error"), nil
+	}
+	status, header, body := w.result()
+	out := h.encode(&in, status, header, body)
+	if len(out) > maxResponseBytes {
+		h.logger().ErrorContext(ctx, "lambdahttp: response exceeds the Lambda payload limit",
+			"size", len(out), "limit", maxResponseBytes, "status", status,
+			"source", in.source.String(), "request_id", in.info.requestID)
+		// 500, not the 502 API Gateway gives when Lambda itself fails: our
+		// handler produced an undeliverable response, no upstream failed, and
+		// a distinct status tells the two apart in access logs.
+		return h.errorResponse(&in, http.StatusInternalServerError,
+			fmt.Sprintf("response of %d bytes exceeds the Lambda response payload limit of %d bytes", len(out), maxResponseBytes)), nil
+	}
+	return out, nil
+}
+
+// serve runs the handler and reports whether it returned normally. A panic is
+// logged and reported as false so that Invoke discards whatever the handler
+// had buffered (possibly a half-written success) and answers a 500; the
+// process keeps serving the next invoke.
+func (h *Handler) serve(w *responseWriter, r *http.Request, in *inbound) (ok bool) {
+	defer func() {
+		if ok {
+			return
+		}
+		v := recover()
+		if v == http.ErrAbortHandler {
+			// net/http aborts the connection silently for this sentinel; a
+			// buffered Lambda response cannot be aborted, so answer 500 but,
+			// like net/http, without logging a stack.
+			h.logger().WarnContext(r.Context(), "lambdahttp: handler aborted the response",
+				"request_id", in.info.requestID, "method", r.Method, "path", r.URL.Path)
+			return
+		}
+		h.logger().ErrorContext(r.Context(), "lambdahttp: handler panic",
+			"panic", fmt.Sprint(v), "stack", string(debug.Stack()),
+			"request_id", in.info.requestID, "method", r.Method, "path", r.URL.Path)
+	}()
+	h.handler.ServeHTTP(w, r)
+	return true
+}

@@ -1,0 +1,361 @@
+package lambdahttp
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// maxResponseBytes is Lambda's limit on a buffered response payload, as its
+// error message states it: "Response payload size (N bytes) exceeded maximum
+// allowed payload size (6291556 bytes)".
+const maxResponseBytes = 6291556
+
+// responseWriter is the buffered http.ResponseWriter the handler writes to.
+// It follows net/http's semantics: an implicit 200, the first WriteHeader
+// wins, the header is snapshotted when the status is written, and an unset
+// Content-Type is sniffed from the body.
+type responseWriter struct {
+	header      http.Header
+	snapshot    http.Header // header as it was at WriteHeader
+	status      int
+	wroteHeader bool
+	body        []byte
+}
+
+var writerPool = sync.Pool{New: func() any { return new(responseWriter) }}
+
+func newResponseWriter() *responseWriter {
+	w := writerPool.Get().(*responseWriter)
+	w.header = make(http.Header)
+	return w
+}
+
+// release returns w to the pool, keeping its buffer unless it grew large.
+func (w *responseWriter) release() {
+	body := w.body[:0]
+	if cap(body) > 64<<10 {
+		body = nil
+	}
+	*w = responseWriter{body: body}
+	writerPool.Put(w)
+}
+
+func (w *responseWriter) Header() http.Header { return w.header }
+
+func (w *responseWriter) WriteHeader(code int) {
+	if w.wroteHeader {
+		return // net/http logs "superfluous WriteHeader" and ignores it too
+	}
+	if code < 100 || code > 999 {
+		panic(fmt.Sprintf("invalid WriteHeader code %v", code)) // as net/http does
+	}
+	if code < 200 && code != http.StatusSwitchingProtocols {
+		// Informational responses (103 Early Hints, ...) cannot be sent
+		// ahead of a buffered Lambda response; the final status follows.
+		return
+	}
+	w.status = code
+	w.wroteHeader = true
+	w.snapshot = w.header.Clone()
+}
+
+func (w *responseWriter) Write(p []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !bodyAllowed(w.status) {
+		return 0, http.ErrBodyNotAllowed
+	}
+	w.body = append(w.body, p...)
+	return len(p), nil
+}
+
+// WriteString lets io.WriteString skip a []byte conversion.
+func (w *responseWriter) WriteString(s string) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !bodyAllowed(w.status) {
+		return 0, http.ErrBodyNotAllowed
+	}
+	w.body = append(w.body, s...)
+	return len(s), nil
+}
+
+// Flush implements http.Flusher. Lambda responses are buffered, so it only
+// commits the status, as a flush does under net/http.
+func (w *responseWriter) Flush() {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+// result returns the final status, header and body.
+func (w *responseWriter) result() (int, http.Header, []byte) {
+	if !w.wroteHeader {
+		// The handler wrote nothing: net/http sends 200 with the header as
+		// it is when the handler returns.
+		w.status, w.snapshot = http.StatusOK, w.header
+	}
+	h := w.snapshot
+	if _, ok := h["Content-Type"]; !ok && len(w.body) > 0 {
+		// Sniff as net/http does; setting Header()["Content-Type"] = nil
+		// turns it off, as under net/http.
+		h.Set("Content-Type", http.DetectContentType(w.body))
+	}
+	return w.status, h, w.body
+}
+
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
+}
+
+// IsTextContent is the default binary policy (see [WithBinaryPolicy]): a
+// body is sent as text when it has no Content-Encoding (or "identity") and
+// its media type is text/*, JSON, XML, JavaScript, form data, YAML, or any
+// +json / +xml type. Everything else, including every compressed body, is
+// base64-encoded: API Gateway and ALB would otherwise corrupt it.
+func IsTextContent(contentType, contentEncoding string) bool {
+	if contentEncoding != "" && !strings.EqualFold(contentEncoding, "identity") {
+		return false
+	}
+	mt := contentType
+	if i := strings.IndexByte(mt, ';'); i >= 0 {
+		mt = mt[:i]
+	}
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	if strings.HasPrefix(mt, "text/") || strings.HasSuffix(mt, "+json") || strings.HasSuffix(mt, "+xml") {
+		return true
+	}
+	switch mt {
+	case "application/json", "application/xml", "application/javascript",
+		"application/x-javascript", "application/ecmascript",
+		"application/x-www-form-urlencoded", "application/yaml",
+		"application/x-yaml", "application/x-ndjson", "application/graphql":
+		return true
+	}
+	return false
+}
+
+// encode renders the response in the JSON shape of the request's source.
+// It is written by hand, not with aws-lambda-go's response structs, whose
+// omitempty tags would put keys in the wrong places (e.g. "cookies" in a
+// REST response); and it is faster.
+func (h *Handler) encode(in *inbound, status int, hdr http.Header, body []byte) []byte {
+	text := len(body) == 0 || (h.cfg.isText(hdr.Get("Content-Type"), hdr.Get("Content-Encoding")) && utf8.Valid(body))
+
+	keys := make([]string, 0, len(hdr))
+	size := 128
+	for k, vs := range hdr {
+		if len(vs) == 0 {
+			continue
+		}
+		keys = append(keys, k)
+		size += len(k) + 8
+		for _, v := range vs {
+			size += len(v) + 4
+		}
+	}
+	slices.Sort(keys)
+	if text {
+		size += len(body) + len(body)/8
+	} else {
+		size += base64.StdEncoding.EncodedLen(len(body))
+	}
+	out := make([]byte, 0, size)
+
+	out = append(out, `{"statusCode":`...)
+	out = strconv.AppendInt(out, int64(status), 10)
+	switch {
+	case in.source == SourceAPIGatewayV1:
+		out = appendMultiValueHeaders(out, hdr, keys)
+	case in.source == SourceALB:
+		out = append(out, `,"statusDescription":`...)
+		desc := strconv.Itoa(status)
+		if t := http.StatusText(status); t != "" {
+			desc += " " + t
+		}
+		out = appendString(out, desc)
+		if in.albMultiValue {
+			out = appendMultiValueHeaders(out, hdr, keys)
+		} else {
+			out = h.appendALBSingleHeaders(out, hdr, keys, in)
+		}
+	default: // payload 2.0: HTTP API and Function URL
+		out = appendJoinedHeaders(out, hdr, keys)
+		if c := hdr["Set-Cookie"]; len(c) > 0 {
+			out = append(out, `,"cookies":[`...)
+			for i, v := range c {
+				if i > 0 {
+					out = append(out, ',')
+				}
+				out = appendString(out, v)
+			}
+			out = append(out, ']')
+		}
+	}
+	out = append(out, `,"body":`...)
+	if text {
+		// body is valid UTF-8 and is not modified while s is in use.
+		out = appendString(out, unsafe.String(unsafe.SliceData(body), len(body)))
+		out = append(out, `,"isBase64Encoded":false}`...)
+	} else {
+		out = append(out, '"')
+		out = base64.StdEncoding.AppendEncode(out, body)
+		out = append(out, `","isBase64Encoded":true}`...)
+	}
+	return out
+}
+
+// appendMultiValueHeaders writes "multiValueHeaders" (REST API, multi-value
+// ALB), where Set-Cookie and every repeated header keep all their values.
+func appendMultiValueHeaders(out []byte, hdr http.Header, keys []string) []byte {
+	out = append(out, `,"multiValueHeaders":{`...)
+	for i, k := range keys {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = appendString(out, k)
+		out = append(out, ":["...)
+		for j, v := range hdr[k] {
+			if j > 0 {
+				out = append(out, ',')
+			}
+			out = appendString(out, v)
+		}
+		out = append(out, ']')
+	}
+	return append(out, '}')
+}
+
+// appendJoinedHeaders writes payload 2.0 "headers": repeated values joined
+// with ",", as HTTP allows for every header but Set-Cookie, which goes to
+// "cookies" instead.
+func appendJoinedHeaders(out []byte, hdr http.Header, keys []string) []byte {
+	out = append(out, `,"headers":{`...)
+	first := true
+	for _, k := range keys {
+		if k == "Set-Cookie" {
+			continue
+		}
+		if !first {
+			out = append(out, ',')
+		}
+		first = false
+		out = appendString(out, k)
+		out = append(out, ':')
+		vs := hdr[k]
+		if len(vs) == 1 {
+			out = appendString(out, vs[0])
+		} else {
+			out = appendString(out, strings.Join(vs, ","))
+		}
+	}
+	return append(out, '}')
+}
+
+// appendALBSingleHeaders writes "headers" for an ALB target group without
+// multi-value headers: repeated values are joined with ",", except
+// Set-Cookie, whose values cannot be joined; only the last is sent, as the
+// ALB itself keeps only the last value of a repeated request header in this
+// mode. The loss is logged: enable multi-value headers on the target group to
+// send several cookies.
+func (h *Handler) appendALBSingleHeaders(out []byte, hdr http.Header, keys []string, in *inbound) []byte {
+	out = append(out, `,"headers":{`...)
+	for i, k := range keys {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = appendString(out, k)
+		out = append(out, ':')
+		vs := hdr[k]
+		switch {
+		case len(vs) == 1:
+			out = appendString(out, vs[0])
+		case k == "Set-Cookie":
+			h.logger().Warn("lambdahttp: ALB target group without multi-value headers can send only one Set-Cookie; dropped the others",
+				"dropped", len(vs)-1, "request_id", in.info.requestID)
+			out = appendString(out, vs[len(vs)-1])
+		default:
+			out = appendString(out, strings.Join(vs, ","))
+		}
+	}
+	return append(out, '}')
+}
+
+// errorResponse is a JSON error made by the adapter itself, in the API's
+// error shape, encoded for the request's source.
+func (h *Handler) errorResponse(in *inbound, status int, detail string) []byte {
+	body := make([]byte, 0, 64+len(detail)+len(in.info.requestID))
+	body = append(body, `{"detail":`...)
+	body = appendString(body, detail)
+	body = append(body, `,"status_code":`...)
+	body = strconv.AppendInt(body, int64(status), 10)
+	body = append(body, `,"request_id":`...)
+	body = appendString(body, in.info.requestID)
+	body = append(body, '}')
+	hdr := http.Header{
+		"Content-Type":           {"application/json"},
+		"X-Content-Type-Options": {"nosniff"},
+	}
+	return h.encode(in, status, hdr, body)
+}
+
+// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, as
+// encoding/json does; U+2028 and U+2029 are escaped so the output is also
+// valid JavaScript.
+func appendString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
