@@ -1,0 +1,54 @@
+// Command infra is the CDK app of r2r: `cdk synth` runs it (see cdk.json) to
+// write the CloudFormation template of R2RStack into cdk.out.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+func main() {
+	defer jsii.Close()
+
+	app := awscdk.NewApp(nil)
+	cfg, err := ConfigFromContext(app.Node())
+	if err != nil {
+		// A clear message and a non-zero exit stop `cdk synth/deploy` before
+		// anything is built.
+		fmt.Fprintln(os.Stderr, "r2r infra:", err)
+		jsii.Close()
+		os.Exit(1)
+	}
+
+	// Every resource is checked against the AWS Solutions rules; findings
+	// without a documented suppression fail synthesis (see nag_test.go).
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+
+	NewR2RStack(app, StackName(cfg), &R2RStackProps{
+		StackProps: awscdk.StackProps{Env: env()},
+		Config:     &cfg,
+	})
+
+	app.Synth(nil)
+}
+
+// StackName is R2RStack for prod and R2RStack-<stage> otherwise, so several
+// stages can live in one account and region.
+func StackName(cfg Config) string {
+	if cfg.IsProd() {
+		return "R2RStack"
+	}
+	return "R2RStack-" + cfg.Stage
+}
+
+// env determines the AWS environment (account+region) in which the stack is
+// deployed. nil makes the stack environment-agnostic: the account and region
+// of the credentials used by `cdk deploy` apply, and synthesis needs none.
+// See https://docs.aws.amazon.com/cdk/latest/guide/environments.html
+func env() *awscdk.Environment {
+	return nil
+}

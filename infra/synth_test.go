@@ -1,0 +1,159 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+)
+
+// TestMain closes the jsii kernel (a node process) once all tests are done.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	jsii.Close()
+	os.Exit(code)
+}
+
+// synthesized is one synthesized R2RStack, shared by the tests of a process:
+// synthesis starts node, builds cmd/hello and stages the image context, so it
+// runs once (per configuration), not per test.
+type synthesized struct {
+	stack    awscdk.Stack
+	template assertions.Template
+	json     map[string]any // the template, decoded
+	outdir   string         // the cloud assembly
+	imageDir string         // the API image's build context used
+}
+
+var (
+	prodOnce  sync.Once
+	prodSynth *synthesized
+	prodErr   error
+
+	devOnce  sync.Once
+	devSynth *synthesized
+	devErr   error
+)
+
+// prod synthesizes the stack as `cdk synth` does with cdk.json's defaults.
+func prod(t *testing.T) *synthesized {
+	t.Helper()
+	prodOnce.Do(func() { prodSynth, prodErr = synth(nil) })
+	if prodErr != nil {
+		t.Fatal(prodErr)
+	}
+	return prodSynth
+}
+
+// dev synthesizes a non-production stage with an alarm e-mail and a list of
+// CORS origins, the other branch of every stage-dependent choice.
+func dev(t *testing.T) *synthesized {
+	t.Helper()
+	devOnce.Do(func() {
+		devSynth, devErr = synth(map[string]any{
+			ContextStage:            "dev",
+			ContextCORSAllowOrigins: []any{"https://app.example.com", "http://localhost:5173"},
+			ContextLogLevel:         "DEBUG",
+			ContextAlarmEmail:       "ops@example.com",
+		})
+	})
+	if devErr != nil {
+		t.Fatal(devErr)
+	}
+	return devSynth
+}
+
+// cdkJSONContext is the context of cdk.json: feature flags and defaults, so
+// the tests see the template `cdk synth` produces.
+func cdkJSONContext() (map[string]any, error) {
+	b, err := os.ReadFile("cdk.json")
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, fmt.Errorf("cdk.json: %w", err)
+	}
+	return doc.Context, nil
+}
+
+// imageDir returns the repository root when its Dockerfile exists, else a
+// temporary context with a stub Dockerfile: synthesis only stages the build
+// context (the image is built at deploy time), so the stub changes nothing
+// but the asset hash, which the snapshot normalizes.
+func imageDir() (string, error) {
+	if _, err := os.Stat(filepath.Join("..", "Dockerfile")); err == nil {
+		return "..", nil
+	}
+	dir, err := os.MkdirTemp("", "r2r-image-context-")
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintln(os.Stderr, "infra tests: ../Dockerfile is missing; using a stub build context", dir)
+	return dir, os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM scratch\n"), 0o644)
+}
+
+// synth synthesizes R2RStack with cdk.json's context plus overrides, with the
+// AWS Solutions checks applied as main does.
+func synth(overrides map[string]any) (s *synthesized, err error) {
+	defer func() {
+		// jsii reports construct errors as panics.
+		if r := recover(); r != nil {
+			err = fmt.Errorf("synthesis panicked: %v", r)
+		}
+	}()
+	ctx, err := cdkJSONContext()
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range overrides {
+		ctx[k] = v
+	}
+	outdir, err := os.MkdirTemp("", "r2r-cdk-out-")
+	if err != nil {
+		return nil, err
+	}
+	img, err := imageDir()
+	if err != nil {
+		return nil, err
+	}
+	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), Context: &ctx})
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
+	cfg, err := ConfigFromContext(app.Node())
+	if err != nil {
+		return nil, err
+	}
+	stack := NewR2RStack(app, StackName(cfg), &R2RStackProps{ImageDir: img})
+	template := assertions.Template_FromStack(stack, nil)
+	b, err := json.Marshal(template.ToJSON())
+	if err != nil {
+		return nil, err
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	return &synthesized{stack: stack, template: template, json: doc, outdir: outdir, imageDir: img}, nil
+}
+
+// TestDump is temporary.
+func TestDump(t *testing.T) {
+	s := prod(t)
+	b, _ := json.MarshalIndent(s.json, "", "  ")
+	os.WriteFile("/tmp/template.json", b, 0o644)
+	for _, m := range *assertions.Annotations_FromStack(s.stack).FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))) {
+		t.Logf("ERROR %s: %v", *m.Id, m.Entry.Data)
+	}
+	for _, m := range *assertions.Annotations_FromStack(s.stack).FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))) {
+		t.Logf("WARN %s: %v", *m.Id, m.Entry.Data)
+	}
+}
