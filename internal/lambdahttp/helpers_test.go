@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -80,6 +81,7 @@ func newRecorder() *recorder {
 		})
 	}
 	handle("GET /capture/{name}")
+	handle("/capture/{name}") // the live captures are POSTs
 	handle("/")
 	return rec
 }
@@ -393,3 +395,5 @@ func sharedEventsDir(t testing.TB) string {
 	}
 	return dir
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
