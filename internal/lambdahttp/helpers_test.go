@@ -397,3 +397,9 @@ func sharedEventsDir(t testing.TB) string {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// goListDir finds the aws-lambda-go module directory without a testing.TB.
+func goListDir() (string, error) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/aws/aws-lambda-go").Output()
+	return strings.TrimSpace(string(out)), err
+}
