@@ -15,9 +15,13 @@ import (
 )
 
 // TestMain closes the jsii kernel (a node process) once all tests are done.
+// It also removes the cloud assemblies the tests wrote.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	jsii.Close()
+	for _, dir := range tempDirs {
+		os.RemoveAll(dir)
+	}
 	os.Exit(code)
 }
 
@@ -45,7 +49,14 @@ var (
 // prod synthesizes the stack as `cdk synth` does with cdk.json's defaults.
 func prod(t *testing.T) *synthesized {
 	t.Helper()
-	prodOnce.Do(func() { prodSynth, prodErr = synth(nil) })
+	prodOnce.Do(func() {
+		img, err := imageDir()
+		if err != nil {
+			prodErr = err
+			return
+		}
+		prodSynth, prodErr = synth(nil, img)
+	})
 	if prodErr != nil {
 		t.Fatal(prodErr)
 	}
@@ -53,16 +64,22 @@ func prod(t *testing.T) *synthesized {
 }
 
 // dev synthesizes a non-production stage with an alarm e-mail and a list of
-// CORS origins, the other branch of every stage-dependent choice.
+// CORS origins, the other branch of every stage-dependent choice. Its image
+// context is a made-up repository holding what must never be sent to Docker.
 func dev(t *testing.T) *synthesized {
 	t.Helper()
 	devOnce.Do(func() {
+		img, err := fakeRepo()
+		if err != nil {
+			devErr = err
+			return
+		}
 		devSynth, devErr = synth(map[string]any{
 			ContextStage:            "dev",
 			ContextCORSAllowOrigins: []any{"https://app.example.com", "http://localhost:5173"},
 			ContextLogLevel:         "DEBUG",
 			ContextAlarmEmail:       "ops@example.com",
-		})
+		}, img)
 	})
 	if devErr != nil {
 		t.Fatal(devErr)
@@ -94,7 +111,7 @@ func imageDir() (string, error) {
 	if _, err := os.Stat(filepath.Join("..", "Dockerfile")); err == nil {
 		return "..", nil
 	}
-	dir, err := os.MkdirTemp("", "r2r-image-context-")
+	dir, err := tempDir("r2r-image-context-")
 	if err != nil {
 		return "", err
 	}
@@ -104,7 +121,7 @@ func imageDir() (string, error) {
 
 // synth synthesizes R2RStack with cdk.json's context plus overrides, with the
 // AWS Solutions checks applied as main does.
-func synth(overrides map[string]any) (s *synthesized, err error) {
+func synth(overrides map[string]any, img string) (s *synthesized, err error) {
 	defer func() {
 		// jsii reports construct errors as panics.
 		if r := recover(); r != nil {
@@ -118,15 +135,12 @@ func synth(overrides map[string]any) (s *synthesized, err error) {
 	for k, v := range overrides {
 		ctx[k] = v
 	}
-	outdir, err := os.MkdirTemp("", "r2r-cdk-out-")
-	if err != nil {
-		return nil, err
-	}
-	img, err := imageDir()
+	outdir, err := tempDir("r2r-cdk-out-")
 	if err != nil {
 		return nil, err
 	}
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outdir), Context: &ctx})
+	// main adds the same checks to its app.
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 	cfg, err := ConfigFromContext(app.Node())
 	if err != nil {
@@ -145,15 +159,50 @@ func synth(overrides map[string]any) (s *synthesized, err error) {
 	return &synthesized{stack: stack, template: template, json: doc, outdir: outdir, imageDir: img}, nil
 }
 
-// TestDump is temporary.
-func TestDump(t *testing.T) {
-	s := prod(t)
-	b, _ := json.MarshalIndent(s.json, "", "  ")
-	os.WriteFile("/tmp/template.json", b, 0o644)
-	for _, m := range *assertions.Annotations_FromStack(s.stack).FindError(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))) {
-		t.Logf("ERROR %s: %v", *m.Id, m.Entry.Data)
+// tempDirs are removed by TestMain (t.TempDir cannot outlive one test).
+var tempDirs []string
+
+func tempDir(pattern string) (string, error) {
+	dir, err := os.MkdirTemp("", pattern)
+	if err == nil {
+		tempDirs = append(tempDirs, dir)
 	}
-	for _, m := range *assertions.Annotations_FromStack(s.stack).FindWarning(jsii.String("*"), assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))) {
-		t.Logf("WARN %s: %v", *m.Id, m.Entry.Data)
+	return dir, err
+}
+
+// fakeRepoFiles is a repository root as a build context sees it: what the
+// image needs, and what must never reach Docker (a previous cloud assembly,
+// git history, node_modules, a file named in .dockerignore).
+var fakeRepoFiles = map[string]string{
+	"Dockerfile":                  "FROM scratch\n",
+	".dockerignore":               "secret.env\n",
+	"go.mod":                      "module example.com/fake\n",
+	"cmd/api/main.go":             "package main\n",
+	"secret.env":                  "TOKEN=do-not-ship\n",
+	".git/HEAD":                   "ref: refs/heads/main\n",
+	"node_modules/x/index.js":     "\n",
+	"infra/cdk.out/manifest.json": "{}\n",
+	"infra/stack.go":              "package main\n",
+}
+
+func fakeRepo() (string, error) {
+	dir, err := tempDir("r2r-fake-repo-")
+	if err != nil {
+		return "", err
 	}
+	for name, content := range fakeRepoFiles {
+		path := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
+}
+
+// newTestApp is an app with the given context that never writes to cdk.out.
+func newTestApp(ctx map[string]any) awscdk.App {
+	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx, AutoSynth: jsii.Bool(false)})
 }

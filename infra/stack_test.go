@@ -1,0 +1,738 @@
+package main
+
+import (
+	"bytes"
+	"debug/elf"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/jsii-runtime-go"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/R2RStack.template.json from the synthesized template")
+
+// --- helpers over the decoded template ---
+
+// resources returns the template's resources of one type by logical id.
+func (s *synthesized) resources(typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for id, r := range s.json["Resources"].(map[string]any) {
+		r := r.(map[string]any)
+		if r["Type"] == typ {
+			out[id] = r
+		}
+	}
+	return out
+}
+
+// one returns the single resource of typ whose properties contain want
+// (compared by JSON meaning); it fails the test otherwise.
+func (s *synthesized) one(t *testing.T, typ string, want map[string]any) (string, map[string]any) {
+	t.Helper()
+	var ids []string
+	for id, r := range s.resources(typ) {
+		if contains(r["Properties"], want) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("%s with %v: found %d (%v), want 1", typ, want, len(ids), ids)
+	}
+	return ids[0], s.resources(typ)[ids[0]]
+}
+
+// contains reports whether got holds want: maps by subset, the rest equal.
+func contains(got, want any) bool {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, wv := range w {
+			if !contains(g[k], wv) {
+				return false
+			}
+		}
+		return true
+	default:
+		return reflect.DeepEqual(got, want)
+	}
+}
+
+func ref(id string) map[string]any { return map[string]any{"Ref": id} }
+
+// props returns a resource's Properties.
+func props(r map[string]any) map[string]any { return r["Properties"].(map[string]any) }
+
+// apiResource returns the logical id of the API Gateway resource at path
+// (e.g. "/api/{proxy+}").
+func (s *synthesized) apiResource(t *testing.T, path string) string {
+	t.Helper()
+	parent := map[string]any{"Fn::GetAtt": []any{s.restAPI(t), "RootResourceId"}}
+	var id string
+	for _, part := range strings.Split(strings.Trim(path, "/"), "/") {
+		id, _ = s.one(t, "AWS::ApiGateway::Resource", map[string]any{"PathPart": part, "ParentId": parent})
+		parent = ref(id)
+	}
+	return id
+}
+
+func (s *synthesized) restAPI(t *testing.T) string {
+	t.Helper()
+	id, _ := s.one(t, "AWS::ApiGateway::RestApi", map[string]any{"Name": "R2R API"})
+	return id
+}
+
+// method returns the Method resource for an HTTP method on path.
+func (s *synthesized) method(t *testing.T, path, httpMethod string) map[string]any {
+	t.Helper()
+	_, m := s.one(t, "AWS::ApiGateway::Method", map[string]any{
+		"HttpMethod": httpMethod, "ResourceId": ref(s.apiResource(t, path)),
+	})
+	return props(m)
+}
+
+// function returns the logical id and properties of the Lambda function
+// whose Description starts with prefix.
+func (s *synthesized) function(t *testing.T, prefix string) (string, map[string]any) {
+	t.Helper()
+	for id, r := range s.resources("AWS::Lambda::Function") {
+		if d, _ := props(r)["Description"].(string); strings.HasPrefix(d, prefix) {
+			return id, props(r)
+		}
+	}
+	t.Fatalf("no Lambda function described %q...", prefix)
+	return "", nil
+}
+
+func assertEqual(t *testing.T, what string, got, want any) {
+	t.Helper()
+	if !reflect.DeepEqual(got, want) {
+		g, _ := json.Marshal(got)
+		w, _ := json.Marshal(want)
+		t.Errorf("%s = %s, want %s", what, g, w)
+	}
+}
+
+// --- the properties that matter ---
+
+func TestAPIFunction(t *testing.T) {
+	// GIVEN the stack with cdk.json's defaults
+	s := prod(t)
+	// WHEN looking at the API function
+	_, fn := s.function(t, "r2r API")
+	// THEN it is the Docker image built for arm64, sized and configured as the seed says
+	want := map[string]any{
+		"PackageType":   "Image",
+		"Architectures": []any{"arm64"},
+		"MemorySize":    float64(512),
+		"Timeout":       float64(29),
+		"Environment": map[string]any{"Variables": map[string]any{
+			"STAGE": "prod", "LOG_LEVEL": "INFO", "CORS_ALLOW_ORIGINS": "*",
+		}},
+		"TracingConfig": map[string]any{"Mode": "Active"},
+	}
+	for k, v := range want {
+		assertEqual(t, "ApiFunction."+k, fn[k], v)
+	}
+	logging := fn["LoggingConfig"].(map[string]any)
+	assertEqual(t, "LoggingConfig.LogFormat", logging["LogFormat"], "JSON")
+	assertEqual(t, "LoggingConfig.ApplicationLogLevel", logging["ApplicationLogLevel"], "INFO")
+	assertEqual(t, "LoggingConfig.SystemLogLevel", logging["SystemLogLevel"], "INFO")
+	if _, ok := s.resources("AWS::Logs::LogGroup")[refID(logging["LogGroup"])]; !ok {
+		t.Errorf("LoggingConfig.LogGroup = %v, want a log group of the stack", logging["LogGroup"])
+	}
+	// The image is the asset the CLI builds for linux/arm64 at deploy time.
+	uri, _ := json.Marshal(fn["Code"])
+	if !strings.Contains(string(uri), "container-assets") {
+		t.Errorf("Code = %s, want the CDK container asset", uri)
+	}
+	assets := readAssetManifest(t, s)
+	if len(assets.DockerImages) != 1 {
+		t.Fatalf("docker image assets = %d, want 1", len(assets.DockerImages))
+	}
+	for _, img := range assets.DockerImages {
+		assertEqual(t, "image asset platform", img.Source.Platform, "linux/arm64")
+	}
+}
+
+func TestHelloFunction(t *testing.T) {
+	s := prod(t)
+	_, fn := s.function(t, "r2r GET /hello")
+	for k, v := range map[string]any{
+		"Runtime":       "provided.al2023",
+		"Architectures": []any{"arm64"},
+		"Handler":       "bootstrap",
+		"Environment":   map[string]any{"Variables": map[string]any{"ALLOW_ORIGINS": "*"}},
+		"TracingConfig": map[string]any{"Mode": "Active"},
+	} {
+		assertEqual(t, "HelloFunction."+k, fn[k], v)
+	}
+	if _, ok := fn["Code"].(map[string]any)["S3Key"]; !ok {
+		t.Errorf("HelloFunction.Code = %v, want a zip asset in S3", fn["Code"])
+	}
+}
+
+// TestHelloBootstrapIsLinuxARM64 opens the bootstrap the local bundler built
+// into the cloud assembly: provided.al2023 on ARM_64 can only run an arm64
+// Linux executable, and a static one (no interpreter) needs nothing from the OS.
+func TestHelloBootstrapIsLinuxARM64(t *testing.T) {
+	s := prod(t)
+	_, fn := s.function(t, "r2r GET /hello")
+	key := fn["Code"].(map[string]any)["S3Key"].(string)
+	path := filepath.Join(s.outdir, "asset."+strings.TrimSuffix(key, ".zip"), "bootstrap")
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatalf("open bootstrap: %v", err)
+	}
+	defer f.Close()
+	if f.Machine != elf.EM_AARCH64 || f.Class != elf.ELFCLASS64 || f.Type != elf.ET_EXEC {
+		t.Errorf("bootstrap is %v %v %v, want EM_AARCH64 ELFCLASS64 ET_EXEC", f.Machine, f.Class, f.Type)
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Error("bootstrap has a PT_INTERP (dynamically linked), want a static binary (CGO_ENABLED=0)")
+		}
+	}
+}
+
+func TestCORSPreflight(t *testing.T) {
+	s := prod(t)
+	for _, path := range []string{"/api", "/api/{proxy+}", "/hello"} {
+		t.Run(path, func(t *testing.T) {
+			m := s.method(t, path, "OPTIONS")
+			assertEqual(t, "AuthorizationType", m["AuthorizationType"], "NONE")
+			integration := m["Integration"].(map[string]any)
+			assertEqual(t, "Integration.Type", integration["Type"], "MOCK")
+			params := integration["IntegrationResponses"].([]any)[0].(map[string]any)["ResponseParameters"]
+			assertEqual(t, "preflight headers", params, map[string]any{
+				"method.response.header.Access-Control-Allow-Origin":  "'*'",
+				"method.response.header.Access-Control-Allow-Methods": "'GET,POST,PUT,DELETE,OPTIONS'",
+				"method.response.header.Access-Control-Allow-Headers": "'Content-Type,Authorization'",
+			})
+		})
+	}
+}
+
+// TestBinaryMediaTypesKeepPreflight proves the binary choice: "*/*" lets API
+// Gateway decode every base64 body the Go adapter returns, and every mock
+// OPTIONS integration converts to text so the preflight still answers.
+func TestBinaryMediaTypesKeepPreflight(t *testing.T) {
+	s := prod(t)
+	_, api := s.one(t, "AWS::ApiGateway::RestApi", map[string]any{"Name": "R2R API"})
+	assertEqual(t, "BinaryMediaTypes", props(api)["BinaryMediaTypes"], []any{"*/*"})
+	var options int
+	for id, m := range s.resources("AWS::ApiGateway::Method") {
+		p := props(m)
+		if p["HttpMethod"] != "OPTIONS" {
+			continue
+		}
+		options++
+		if got := p["Integration"].(map[string]any)["ContentHandling"]; got != "CONVERT_TO_TEXT" {
+			t.Errorf("%s Integration.ContentHandling = %v, want CONVERT_TO_TEXT (else */* breaks the mock preflight)", id, got)
+		}
+	}
+	if options < 4 { // /, /hello, /api, /api/{proxy+}
+		t.Errorf("OPTIONS methods = %d, want at least 4", options)
+	}
+}
+
+func TestAuthorization(t *testing.T) {
+	s := prod(t)
+	// GIVEN /hello GET: the Cognito user-pool authorizer of this stack's pool
+	hello := s.method(t, "/hello", "GET")
+	assertEqual(t, "/hello GET AuthorizationType", hello["AuthorizationType"], "COGNITO_USER_POOLS")
+	authID := refID(hello["AuthorizerId"])
+	auth, ok := s.resources("AWS::ApiGateway::Authorizer")[authID]
+	if !ok {
+		t.Fatalf("/hello GET AuthorizerId = %v, want an authorizer of the stack", hello["AuthorizerId"])
+	}
+	assertEqual(t, "authorizer Type", props(auth)["Type"], "COGNITO_USER_POOLS")
+	poolID, _ := s.one(t, "AWS::Cognito::UserPool", map[string]any{})
+	assertEqual(t, "authorizer ProviderARNs", props(auth)["ProviderARNs"], []any{map[string]any{"Fn::GetAtt": []any{poolID, "Arn"}}})
+
+	// THEN /api is open (seed: no auth initially)
+	for _, path := range []string{"/api", "/api/{proxy+}"} {
+		m := s.method(t, path, "ANY")
+		assertEqual(t, path+" ANY AuthorizationType", m["AuthorizationType"], "NONE")
+	}
+}
+
+func TestIntegrationsAreLambdaProxy(t *testing.T) {
+	s := prod(t)
+	apiFn, _ := s.function(t, "r2r API")
+	helloFn, _ := s.function(t, "r2r GET /hello")
+	for _, tt := range []struct{ path, method, fn string }{
+		{"/hello", "GET", helloFn},
+		{"/api", "ANY", apiFn},
+		{"/api/{proxy+}", "ANY", apiFn},
+	} {
+		integration := s.method(t, tt.path, tt.method)["Integration"].(map[string]any)
+		assertEqual(t, tt.path+" Integration.Type", integration["Type"], "AWS_PROXY")
+		// Lambda is always invoked with POST, whatever the client's method.
+		assertEqual(t, tt.path+" IntegrationHttpMethod", integration["IntegrationHttpMethod"], "POST")
+		if uri, _ := json.Marshal(integration["Uri"]); !strings.Contains(string(uri), `"`+tt.fn+`"`) {
+			t.Errorf("%s %s Integration.Uri = %s, want function %s", tt.method, tt.path, uri, tt.fn)
+		}
+	}
+}
+
+func TestStage(t *testing.T) {
+	s := prod(t)
+	_, stage := s.one(t, "AWS::ApiGateway::Stage", map[string]any{"StageName": "prod"})
+	p := props(stage)
+	assertEqual(t, "TracingEnabled", p["TracingEnabled"], true)
+	access := p["AccessLogSetting"].(map[string]any)
+	var format map[string]string
+	if err := json.Unmarshal([]byte(access["Format"].(string)), &format); err != nil {
+		t.Fatalf("access log Format is not JSON: %v", err)
+	}
+	for _, k := range []string{"requestId", "status", "integrationError", "xrayTraceId"} {
+		if format[k] == "" {
+			t.Errorf("access log format lacks %q: %v", k, format)
+		}
+	}
+	dest, _ := json.Marshal(access["DestinationArn"])
+	if !regexp.MustCompile(`"Ref":"ApiAccessLogs[0-9A-F]+"`).Match(dest) {
+		t.Errorf("AccessLogSetting.DestinationArn = %s, want the ApiAccessLogs group", dest)
+	}
+	assertEqual(t, "MethodSettings", p["MethodSettings"], []any{map[string]any{
+		"HttpMethod": "*", "ResourcePath": "/*",
+		"LoggingLevel": "INFO", "DataTraceEnabled": false, "MetricsEnabled": true,
+		"ThrottlingRateLimit": float64(100), "ThrottlingBurstLimit": float64(200),
+	}})
+	// Execution logging needs the account's CloudWatch role.
+	if n := len(s.resources("AWS::ApiGateway::Account")); n != 1 {
+		t.Errorf("AWS::ApiGateway::Account resources = %d, want 1", n)
+	}
+	// The execution log group exists before the stage, so it has our retention.
+	execID, _ := s.one(t, "AWS::Logs::LogGroup", map[string]any{"LogGroupName": map[string]any{
+		"Fn::Join": []any{"", []any{"API-Gateway-Execution-Logs_", ref(s.restAPI(t)), "/prod"}},
+	}})
+	if deps, _ := stage["DependsOn"].([]any); !slices.Contains(deps, any(execID)) {
+		t.Errorf("stage DependsOn = %v, want %s", deps, execID)
+	}
+}
+
+func TestEveryLogGroupHasRetention(t *testing.T) {
+	for name, s := range map[string]*synthesized{"prod": prod(t), "dev": dev(t)} {
+		groups := s.resources("AWS::Logs::LogGroup")
+		if len(groups) != 4 { // two functions, access logs, execution logs
+			t.Errorf("%s: log groups = %d, want 4", name, len(groups))
+		}
+		for id, g := range groups {
+			if days, _ := props(g)["RetentionInDays"].(float64); days <= 0 {
+				t.Errorf("%s: %s RetentionInDays = %v, want a retention", name, id, props(g)["RetentionInDays"])
+			}
+		}
+		// A function without its own log group would get one without retention.
+		for id, fn := range s.resources("AWS::Lambda::Function") {
+			lg := props(fn)["LoggingConfig"].(map[string]any)["LogGroup"]
+			if _, ok := groups[refID(lg)]; !ok {
+				t.Errorf("%s: function %s logs to %v, want a log group of the stack", name, id, lg)
+			}
+		}
+	}
+}
+
+// TestFunctionRolesAreLeastPrivilege: only their log group and X-Ray.
+func TestFunctionRolesAreLeastPrivilege(t *testing.T) {
+	s := prod(t)
+	for _, prefix := range []string{"r2r API", "r2r GET /hello"} {
+		_, fn := s.function(t, prefix)
+		roleID := fn["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
+		role := s.resources("AWS::IAM::Role")[roleID]
+		if arns := props(role)["ManagedPolicyArns"]; arns != nil {
+			t.Errorf("%s role ManagedPolicyArns = %v, want none", prefix, arns)
+		}
+		var actions []string
+		for _, pol := range s.resources("AWS::IAM::Policy") {
+			if !slices.ContainsFunc(props(pol)["Roles"].([]any), func(r any) bool { return refID(r) == roleID }) {
+				continue
+			}
+			for _, st := range props(pol)["PolicyDocument"].(map[string]any)["Statement"].([]any) {
+				for _, a := range st.(map[string]any)["Action"].([]any) {
+					actions = append(actions, a.(string))
+				}
+			}
+		}
+		sort.Strings(actions)
+		assertEqual(t, prefix+" role actions", actions, []string{
+			"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTelemetryRecords", "xray:PutTraceSegments",
+		})
+	}
+}
+
+func TestCognito(t *testing.T) {
+	s := prod(t)
+	_, pool := s.one(t, "AWS::Cognito::UserPool", map[string]any{})
+	p := props(pool)
+	assertEqual(t, "AdminCreateUserConfig.AllowAdminCreateUserOnly", p["AdminCreateUserConfig"].(map[string]any)["AllowAdminCreateUserOnly"], true)
+	assertEqual(t, "UsernameAttributes", p["UsernameAttributes"], []any{"email"})
+	assertEqual(t, "MfaConfiguration", p["MfaConfiguration"], "OPTIONAL")
+	assertEqual(t, "PasswordPolicy", p["Policies"].(map[string]any)["PasswordPolicy"], map[string]any{
+		"MinimumLength": float64(12), "RequireLowercase": true, "RequireUppercase": true,
+		"RequireNumbers": true, "RequireSymbols": true, "TemporaryPasswordValidityDays": float64(3),
+	})
+	assertEqual(t, "prod UserPool DeletionPolicy", pool["DeletionPolicy"], "Retain")
+
+	_, client := s.one(t, "AWS::Cognito::UserPoolClient", map[string]any{})
+	c := props(client)
+	if secret, _ := c["GenerateSecret"].(bool); secret {
+		t.Error("app client GenerateSecret = true, want a public client")
+	}
+	flows := c["ExplicitAuthFlows"].([]any)
+	for _, f := range []string{"ALLOW_USER_SRP_AUTH", "ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"} {
+		if !slices.Contains(flows, any(f)) {
+			t.Errorf("ExplicitAuthFlows = %v, want %s", flows, f)
+		}
+	}
+	if c["AllowedOAuthFlows"] != nil || c["CallbackURLs"] != nil {
+		t.Errorf("app client has OAuth flows %v / callbacks %v, want none (no hosted UI)", c["AllowedOAuthFlows"], c["CallbackURLs"])
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	s := prod(t)
+	outputs := s.json["Outputs"].(map[string]any)
+	for _, name := range []string{"ApiUrl", "ApiHelloUrl", "DocsUrl", "HelloUrl", "UserPoolId", "UserPoolClientId", "ApiFunctionName", "ApiLogGroupName", "HelloLogGroupName"} {
+		if _, ok := outputs[name]; !ok {
+			t.Errorf("output %s missing; outputs: %v", name, keys(outputs))
+		}
+	}
+	stageID, _ := s.one(t, "AWS::ApiGateway::Stage", map[string]any{"StageName": "prod"})
+	for name, path := range map[string]string{"ApiUrl": "/", "ApiHelloUrl": "/api/hello", "DocsUrl": "/api/docs", "HelloUrl": "/hello"} {
+		// https://<api>.execute-api.<region>.<suffix>/<stage><path>
+		parts, _ := outputs[name].(map[string]any)["Value"].(map[string]any)["Fn::Join"].([]any)
+		if len(parts) != 2 {
+			t.Errorf("output %s = %v, want an Fn::Join URL", name, outputs[name])
+			continue
+		}
+		segments := parts[1].([]any)
+		n := len(segments)
+		if n < 2 || segments[0] != "https://" || refID(segments[n-2]) != stageID || segments[n-1] != path {
+			t.Errorf("output %s = %v, want https://... /<stage %s>%s", name, segments, stageID, path)
+		}
+	}
+}
+
+// TestDevStage covers the other branch of every stage-dependent choice.
+func TestDevStage(t *testing.T) {
+	s := dev(t)
+	assertEqual(t, "stack name", *s.stack.StackName(), "R2RStack-dev")
+	_, pool := s.one(t, "AWS::Cognito::UserPool", map[string]any{})
+	assertEqual(t, "dev UserPool DeletionPolicy", pool["DeletionPolicy"], "Delete")
+	for id, g := range s.resources("AWS::Logs::LogGroup") {
+		assertEqual(t, id+" DeletionPolicy", g["DeletionPolicy"], "Delete")
+	}
+	_, apiFn := s.function(t, "r2r API")
+	assertEqual(t, "dev env", apiFn["Environment"], map[string]any{"Variables": map[string]any{
+		"STAGE": "dev", "LOG_LEVEL": "DEBUG", "CORS_ALLOW_ORIGINS": "https://app.example.com,http://localhost:5173",
+	}})
+	assertEqual(t, "dev ApplicationLogLevel", apiFn["LoggingConfig"].(map[string]any)["ApplicationLogLevel"], "DEBUG")
+	_, helloFn := s.function(t, "r2r GET /hello")
+	assertEqual(t, "dev hello env", helloFn["Environment"], map[string]any{"Variables": map[string]any{
+		"ALLOW_ORIGINS": "https://app.example.com,http://localhost:5173",
+	}})
+	// The preflight answers each listed origin (CDK's template echoes a match).
+	options := s.method(t, "/api", "OPTIONS")
+	tmpl, _ := json.Marshal(options["Integration"])
+	for _, o := range []string{"https://app.example.com", "http://localhost:5173"} {
+		if !strings.Contains(string(tmpl), o) {
+			t.Errorf("/api OPTIONS integration lacks origin %s: %s", o, tmpl)
+		}
+	}
+	// Alarms notify the configured address.
+	s.one(t, "AWS::SNS::Subscription", map[string]any{"Protocol": "email", "Endpoint": "ops@example.com"})
+	alarms := s.resources("AWS::CloudWatch::Alarm")
+	if len(alarms) != 3 {
+		t.Errorf("alarms = %d, want 3", len(alarms))
+	}
+	for id, a := range alarms {
+		if actions, _ := props(a)["AlarmActions"].([]any); len(actions) != 1 {
+			t.Errorf("%s AlarmActions = %v, want the alarm topic", id, props(a)["AlarmActions"])
+		}
+	}
+}
+
+func TestAlarms(t *testing.T) {
+	s := prod(t)
+	apiFn, _ := s.function(t, "r2r API")
+	_, duration := s.one(t, "AWS::CloudWatch::Alarm", map[string]any{"MetricName": "Duration"})
+	assertEqual(t, "duration alarm threshold (ms)", props(duration)["Threshold"], float64(25000))
+	assertEqual(t, "duration alarm dimensions", props(duration)["Dimensions"], []any{map[string]any{"Name": "FunctionName", "Value": ref(apiFn)}})
+	_, server := s.one(t, "AWS::CloudWatch::Alarm", map[string]any{"MetricName": "5XXError"})
+	assertEqual(t, "5XX alarm", []any{props(server)["Threshold"], props(server)["Period"], props(server)["Statistic"]}, []any{float64(10), float64(300), "Sum"})
+	_, rate := s.one(t, "AWS::CloudWatch::Alarm", map[string]any{"Threshold": float64(5)})
+	if m, _ := json.Marshal(props(rate)["Metrics"]); !strings.Contains(string(m), "100 * errors / invocations") {
+		t.Errorf("error-rate alarm metrics = %s, want an errors/invocations percentage", m)
+	}
+	// Without an alarm e-mail there is no topic to confirm.
+	if n := len(s.resources("AWS::SNS::Topic")); n != 0 {
+		t.Errorf("SNS topics without alarmEmail = %d, want 0", n)
+	}
+}
+
+// TestImageContextExcludes: the API image's build context as staged by
+// synthesis is what Docker receives at deploy time.
+func TestImageContextExcludes(t *testing.T) {
+	s := dev(t)
+	assets := readAssetManifest(t, s)
+	for _, img := range assets.DockerImages {
+		dir := filepath.Join(s.outdir, img.Source.Directory)
+		var got []string
+		filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				rel, _ := filepath.Rel(dir, path)
+				got = append(got, filepath.ToSlash(rel))
+			}
+			return err
+		})
+		sort.Strings(got)
+		// .dockerignore itself is kept: Docker reads it from the context.
+		assertEqual(t, "staged build context", got, []string{".dockerignore", "Dockerfile", "cmd/api/main.go", "go.mod", "infra/stack.go"})
+	}
+}
+
+// TestSnapshot compares the whole template, asset hashes normalized, with
+// testdata/R2RStack.template.json; refresh it with `go test -run TestSnapshot -update`.
+func TestSnapshot(t *testing.T) {
+	s := prod(t)
+	got, err := json.MarshalIndent(s.json, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = normalizeHashes(append(got, '\n'))
+	golden := filepath.Join("testdata", "R2RStack.template.json")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (create it with go test -run TestSnapshot -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("template differs from %s (-want +got):\n%s\nIf the change is intended: go test -run TestSnapshot -update", golden, lineDiff(string(want), string(got)))
+	}
+}
+
+// assetHash matches the 64-hex asset hashes (S3 keys, image tags) that vary
+// with the code and the Go toolchain, not with the infrastructure.
+var assetHash = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
+
+func normalizeHashes(b []byte) []byte { return assetHash.ReplaceAll(b, []byte("<asset-hash>")) }
+
+// lineDiff lists the lines only in want (-) or only in got (+), at most 40.
+func lineDiff(want, got string) string {
+	count := func(s string) map[string]int {
+		m := map[string]int{}
+		for _, l := range strings.Split(s, "\n") {
+			m[l]++
+		}
+		return m
+	}
+	w, g := count(want), count(got)
+	var out []string
+	for _, l := range strings.Split(want, "\n") {
+		if g[l] < w[l] {
+			out = append(out, "- "+l)
+			g[l]++
+		}
+	}
+	w, g = count(want), count(got)
+	for _, l := range strings.Split(got, "\n") {
+		if w[l] < g[l] {
+			out = append(out, "+ "+l)
+			w[l]++
+		}
+	}
+	if len(out) > 40 {
+		out = append(out[:40], fmt.Sprintf("... %d more", len(out)-40))
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestNoUnsuppressedNagFindings: every AwsSolutions error and warning is fixed
+// or suppressed with a reason, in both stage variants.
+func TestNoUnsuppressedNagFindings(t *testing.T) {
+	for name, s := range map[string]*synthesized{"prod": prod(t), "dev": dev(t)} {
+		annotations := assertions.Annotations_FromStack(s.stack)
+		rule := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
+		for _, m := range *annotations.FindError(jsii.String("*"), rule) {
+			t.Errorf("%s: cdk-nag error at %s: %v", name, *m.Id, m.Entry.Data)
+		}
+		for _, m := range *annotations.FindWarning(jsii.String("*"), rule) {
+			t.Errorf("%s: cdk-nag warning at %s: %v", name, *m.Id, m.Entry.Data)
+		}
+		// The checks did run: their report lists the suppressions, each with a reason.
+		report, err := os.ReadFile(filepath.Join(s.outdir, "AwsSolutions-"+*s.stack.StackName()+"-NagReport.csv"))
+		if err != nil {
+			matches, _ := filepath.Glob(filepath.Join(s.outdir, "AwsSolutions-*NagReport.csv"))
+			if len(matches) != 1 {
+				t.Fatalf("%s: cdk-nag report: %v (found %v)", name, err, matches)
+			}
+			if report, err = os.ReadFile(matches[0]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, want := range []string{`"AwsSolutions-APIG4","` + *s.stack.StackName() + `/RestApi/Default/api/ANY/Resource","Suppressed"`} {
+			if !strings.Contains(string(report), want) {
+				t.Errorf("%s: cdk-nag report lacks %s", name, want)
+			}
+		}
+		if strings.Contains(string(report), `"Non-Compliant"`) {
+			t.Errorf("%s: cdk-nag report has non-compliant rows:\n%s", name, report)
+		}
+	}
+}
+
+// --- configuration ---
+
+func TestConfigFromContextRejectsBadValues(t *testing.T) {
+	tests := []struct {
+		key  string
+		val  any
+		want string // in the error, next to the key
+	}{
+		{ContextStage, "prod stage", `stage="prod stage"`},
+		{ContextStage, "", ""}, // empty means default: no error
+		{ContextCORSAllowOrigins, []any{"*", "https://a.example"}, `corsAllowOrigins=["*","https://a.example"]`},
+		{ContextCORSAllowOrigins, "app.example.com", `corsAllowOrigins="app.example.com"`},
+		{ContextCORSAllowOrigins, []any{"https://a.example/path"}, `corsAllowOrigins=["https://a.example/path"]`},
+		{ContextLogLevel, "VERBOSE", `logLevel="VERBOSE"`},
+		{ContextThrottlingRateLimit, "-1", `throttlingRateLimit="-1"`},
+		{ContextThrottlingRateLimit, "fast", `throttlingRateLimit="fast"`},
+		{ContextThrottlingBurstLimit, float64(2.5), `throttlingBurstLimit=2.5`},
+		{ContextAlarmEmail, "ops at example.com", `alarmEmail="ops at example.com"`},
+		{ContextAlarmEmail, "Ops <ops@example.com>", `alarmEmail="Ops \u003cops@example.com\u003e"`},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s=%v", tt.key, tt.val), func(t *testing.T) {
+			_, err := configFrom(t, map[string]any{tt.key: tt.val})
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("ConfigFromContext(%s=%v) = %v, want no error", tt.key, tt.val, err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("ConfigFromContext(%s=%v) error = %v, want one naming %s", tt.key, tt.val, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestConfigFromContextAcceptsCLIStrings(t *testing.T) {
+	// -c values arrive as strings.
+	cfg, err := configFrom(t, map[string]any{
+		ContextStage:                "staging",
+		ContextCORSAllowOrigins:     "https://a.example, https://b.example:8443",
+		ContextLogLevel:             "warn",
+		ContextThrottlingRateLimit:  "12.5",
+		ContextThrottlingBurstLimit: "25",
+		ContextAlarmEmail:           "ops@example.com",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertEqual(t, "config", cfg, Config{
+		Stage: "staging", CORSAllowOrigins: []string{"https://a.example", "https://b.example:8443"},
+		LogLevel: "WARN", ThrottlingRateLimit: 12.5, ThrottlingBurstLimit: 25, AlarmEmail: "ops@example.com",
+	})
+	cfg, err = configFrom(t, map[string]any{ContextCORSAllowOrigins: `["https://a.example"]`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertEqual(t, "JSON list string", cfg.CORSAllowOrigins, []string{"https://a.example"})
+}
+
+func TestCDKJSONDefaults(t *testing.T) {
+	cfg, err := configFrom(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertEqual(t, "cdk.json config", cfg, DefaultConfig())
+}
+
+// TestInvalidContextStopsSynthesis: NewR2RStack refuses to build from a bad
+// context, with a message naming the key and the value.
+func TestInvalidContextStopsSynthesis(t *testing.T) {
+	ctx, err := cdkJSONContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx[ContextLogLevel] = "LOUD"
+	app := newTestApp(ctx)
+	defer func() {
+		r := recover()
+		if r == nil || !strings.Contains(fmt.Sprint(r), `logLevel="LOUD"`) {
+			t.Errorf("NewR2RStack with logLevel=LOUD: panic = %v, want an error naming logLevel=\"LOUD\"", r)
+		}
+	}()
+	NewR2RStack(app, "R2RStack", nil)
+}
+
+// configFrom reads the config from cdk.json's context plus overrides.
+func configFrom(t *testing.T, overrides map[string]any) (Config, error) {
+	t.Helper()
+	ctx, err := cdkJSONContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range overrides {
+		ctx[k] = v
+	}
+	return ConfigFromContext(newTestApp(ctx).Node())
+}
+
+func refID(v any) string {
+	m, _ := v.(map[string]any)
+	id, _ := m["Ref"].(string)
+	return id
+}
+
+func keys(m map[string]any) []string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// assetManifest is the part of <stack>.assets.json the tests read.
+type assetManifest struct {
+	DockerImages map[string]struct {
+		Source struct {
+			Directory string `json:"directory"`
+			Platform  string `json:"platform"`
+		} `json:"source"`
+	} `json:"dockerImages"`
+}
+
+func readAssetManifest(t *testing.T, s *synthesized) assetManifest {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(s.outdir, *s.stack.StackName()+".assets.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m assetManifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
