@@ -46,8 +46,11 @@ var (
 // imageExcludes keep the API image's build context small and free of
 // secrets and build output, in addition to the repository's .dockerignore.
 // infra/cdk.out above all: copying the cloud assembly into itself recurses.
+// The rest of infra/ is a separate Go module the image never builds; leaving
+// it in would change the image hash, and redeploy the function, on every
+// infrastructure edit.
 var imageExcludes = []string{
-	"infra/cdk.out", "cdk.out", ".git", "**/node_modules", "bin", "tmp", ".air", "**/*.test", "coverage.out",
+	"infra", "infra/cdk.out", "cdk.out", ".git", "**/node_modules", "bin", "tmp", ".air", "**/*.test", "coverage.out",
 }
 
 // NewR2RStack defines r2r: a Cognito user pool, the Cognito-protected /hello

@@ -20,6 +20,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -83,15 +84,20 @@ type errorBody struct {
 
 // callerName returns the cognito:username claim, else the email claim, else "".
 // API Gateway's Cognito authorizer puts the verified token's claims under
-// authorizer["claims"] as a map of strings.
+// authorizer["claims"] as a map of strings. In a pool that signs in by e-mail
+// (as the r2r pool does) the username is the opaque sub, so the e-mail is the
+// better greeting there.
 func callerName(authorizer map[string]any) string {
 	claims, _ := authorizer["claims"].(map[string]any)
-	for _, key := range []string{"cognito:username", "email"} {
-		if v, _ := claims[key].(string); strings.TrimSpace(v) != "" {
-			return strings.TrimSpace(v)
-		}
+	claim := func(key string) string {
+		v, _ := claims[key].(string)
+		return strings.TrimSpace(v)
 	}
-	return ""
+	username, email := claim("cognito:username"), claim("email")
+	if username != "" && (username != claim("sub") || email == "") {
+		return username
+	}
+	return email
 }
 
 // respond encodes body as JSON with the headers every r2r response carries.
@@ -169,6 +175,10 @@ func parseOrigins(s string) ([]string, error) {
 			return nil, fmt.Errorf("%q is not \"*\" or an origin like https://app.example.com", o)
 		}
 		origins = append(origins, o)
+	}
+	// "*" mixed with origins is a mistake the API's configuration rejects too.
+	if len(origins) > 1 && slices.Contains(origins, "*") {
+		return nil, errors.New(`"*" must be the only entry when given`)
 	}
 	return origins, nil
 }

@@ -90,6 +90,19 @@ func TestHello(t *testing.T) {
 			requestID: "c0ffee00-1111-4222-8333-944455556666",
 		},
 		{
+			// Pools that sign in by e-mail make the username the opaque sub.
+			name: "email claim when username is the sub",
+			event: func(t *testing.T) events.APIGatewayProxyRequest {
+				req := cognito(t)
+				claims := req.RequestContext.Authorizer["claims"].(map[string]any)
+				claims["cognito:username"] = claims["sub"]
+				return req
+			},
+			wantCode:  200,
+			wantBody:  map[string]any{"message": "Hello alice@example.com"},
+			requestID: "c0ffee00-1111-4222-8333-944455556666",
+		},
+		{
 			// aws-lambda-go's sample has a custom-authorizer context but no Cognito claims.
 			name: "aws-lambda-go apigw-request.json without claims",
 			event: func(t *testing.T) events.APIGatewayProxyRequest {
@@ -218,7 +231,7 @@ func TestHelloCORS(t *testing.T) {
 }
 
 func TestNewHandlerRejectsBadOrigins(t *testing.T) {
-	for _, v := range []string{"app.example.com", "https://app.example.com/path", "ftp://x.example", "https://", "*,nope"} {
+	for _, v := range []string{"app.example.com", "https://app.example.com/path", "ftp://x.example", "https://", "*,nope", "*,https://app.example.com"} {
 		t.Run(v, func(t *testing.T) {
 			_, err := newHandler(func(string) string { return v }, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			if err == nil || !strings.Contains(err.Error(), "ALLOW_ORIGINS") {
