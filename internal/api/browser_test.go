@@ -58,8 +58,7 @@ fetch(%q, {headers: {"Authorization": "Bearer test"}})
 func TestBrowserCORS(t *testing.T) {
 	ctx := newBrowser(t)
 	page := func() *httptest.Server {
-		var s *httptest.Server
-		s = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			fmt.Fprintf(w, corsPage, r.URL.Query().Get("api"))
 		}))
