@@ -70,7 +70,7 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 	cfg := DefaultConfig()
 	var errs []error
 	bad := func(key string, v any, why string) {
-		errs = append(errs, fmt.Errorf("context %s=%s: %s", key, show(v), why))
+		errs = append(errs, fmt.Errorf("%s=%s: %s", key, show(v), why))
 	}
 	get := func(key string) (any, bool) {
 		v := node.TryGetContext(jsii.String(key))
@@ -131,7 +131,7 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return Config{}, fmt.Errorf("invalid context: %w", errors.Join(errs...))
+		return Config{}, fmt.Errorf("invalid context (cdk.json or -c key=value):\n%w", errors.Join(errs...))
 	}
 	return cfg, nil
 }

@@ -87,9 +87,9 @@ func NewR2RStack(scope constructs.Construct, id string, props *R2RStackProps) aw
 	pool, client := newUserPool(stack, *cfg)
 	helloFn := newHelloFunction(stack, *cfg, p.RepoDir)
 	apiFn := newAPIFunction(stack, *cfg, p.ImageDir)
-	api := newRestAPI(stack, *cfg, pool, helloFn, apiFn)
+	api, accessLogs := newRestAPI(stack, *cfg, pool, helloFn, apiFn)
 	newAlarms(stack, *cfg, apiFn, api)
-	newOutputs(stack, api, pool, client, helloFn, apiFn)
+	newOutputs(stack, api, accessLogs, pool, client, helloFn, apiFn)
 	return stack
 }
 
@@ -302,8 +302,8 @@ func accessLogFormat() awsapigateway.AccessLogFormat {
 
 // newRestAPI is the "R2R API": CORS preflight on every resource, a logged,
 // traced and throttled stage, /hello behind Cognito and /api/* proxied to the
-// API function.
-func newRestAPI(stack awscdk.Stack, cfg Config, pool awscognito.IUserPool, helloFn awslambda.IFunction, apiFn awslambda.IFunction) awsapigateway.RestApi {
+// API function. It returns the API and its access log group.
+func newRestAPI(stack awscdk.Stack, cfg Config, pool awscognito.IUserPool, helloFn awslambda.IFunction, apiFn awslambda.IFunction) (awsapigateway.RestApi, awslogs.LogGroup) {
 	accessLogs := newLogGroup(stack, "ApiAccessLogs", cfg, nil)
 	api := awsapigateway.NewRestApi(stack, jsii.String("RestApi"), &awsapigateway.RestApiProps{
 		RestApiName: jsii.String("R2R API"),
@@ -397,7 +397,7 @@ func newRestAPI(stack awscdk.Stack, cfg Config, pool awscognito.IUserPool, hello
 			"The account-level API Gateway CloudWatch role uses AmazonAPIGatewayPushToCloudWatchLogs, the policy AWS provides for exactly this role (execution logging)."),
 			AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"}},
 	}, jsii.Bool(false))
-	return api
+	return api, accessLogs
 }
 
 // fixPreflightForBinary makes the CORS preflight work with binaryMediaTypes
@@ -521,7 +521,7 @@ func newAlarms(stack awscdk.Stack, cfg Config, apiFn awslambda.IFunction, api aw
 }
 
 // newOutputs prints what a user needs after `cdk deploy`.
-func newOutputs(stack awscdk.Stack, api awsapigateway.RestApi, pool awscognito.IUserPool, client awscognito.IUserPoolClient, helloFn, apiFn awslambda.Function) {
+func newOutputs(stack awscdk.Stack, api awsapigateway.RestApi, accessLogs awslogs.ILogGroup, pool awscognito.IUserPool, client awscognito.IUserPoolClient, helloFn, apiFn awslambda.Function) {
 	out := func(id, description string, value *string) {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(description)})
 	}
@@ -536,4 +536,5 @@ func newOutputs(stack awscdk.Stack, api awsapigateway.RestApi, pool awscognito.I
 	// names are generated: aws logs tail needs these.
 	out("ApiLogGroupName", "API function logs: aws logs tail <name> --follow", apiFn.LogGroup().LogGroupName())
 	out("HelloLogGroupName", "/hello function logs", helloFn.LogGroup().LogGroupName())
+	out("AccessLogGroupName", "API Gateway access logs (one JSON line per request)", accessLogs.LogGroupName())
 }

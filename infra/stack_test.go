@@ -406,7 +406,7 @@ func TestCognito(t *testing.T) {
 func TestOutputs(t *testing.T) {
 	s := prod(t)
 	outputs := s.json["Outputs"].(map[string]any)
-	for _, name := range []string{"ApiUrl", "ApiHelloUrl", "DocsUrl", "HelloUrl", "UserPoolId", "UserPoolClientId", "ApiFunctionName", "ApiLogGroupName", "HelloLogGroupName"} {
+	for _, name := range []string{"ApiUrl", "ApiHelloUrl", "DocsUrl", "HelloUrl", "UserPoolId", "UserPoolClientId", "ApiFunctionName", "ApiLogGroupName", "HelloLogGroupName", "AccessLogGroupName"} {
 		if _, ok := outputs[name]; !ok {
 			t.Errorf("output %s missing; outputs: %v", name, keys(outputs))
 		}
