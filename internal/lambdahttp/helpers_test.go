@@ -289,7 +289,7 @@ func eventV2Raw(t *testing.T, c clientRequest, stage, decodedPath string) []byte
 			"accountId": "123456789012", "apiId": "xyz789", "stage": stage, "requestId": testRequestID,
 			"domainName": "xyz789.execute-api.us-east-1.amazonaws.com", "domainPrefix": "xyz789",
 			"routeKey": "$default",
-			"http": map[string]any{"method": c.method, "path": rawPath, "protocol": "HTTP/1.1", "sourceIp": testSourceIP, "userAgent": "test"},
+			"http":     map[string]any{"method": c.method, "path": rawPath, "protocol": "HTTP/1.1", "sourceIp": testSourceIP, "userAgent": "test"},
 		},
 		"body": body, "isBase64Encoded": b64,
 	})

@@ -33,7 +33,9 @@ var writerPool = sync.Pool{New: func() any { return new(responseWriter) }}
 
 func newResponseWriter() *responseWriter {
 	w := writerPool.Get().(*responseWriter)
-	w.header = make(http.Header)
+	if w.header == nil {
+		w.header = make(http.Header)
+	}
 	return w
 }
 
@@ -43,7 +45,14 @@ func (w *responseWriter) release() {
 	if cap(body) > 64<<10 {
 		body = nil
 	}
-	*w = responseWriter{body: body}
+	// The live header map is reused, cleared (the snapshot, if any, was a
+	// clone and is already encoded).
+	hdr := w.header
+	if len(hdr) > 32 {
+		hdr = nil
+	}
+	clear(hdr)
+	*w = responseWriter{body: body, header: hdr}
 	writerPool.Put(w)
 }
 
@@ -151,7 +160,8 @@ func IsTextContent(contentType, contentEncoding string) bool {
 func (h *Handler) encode(in *inbound, status int, hdr http.Header, body []byte) []byte {
 	text := len(body) == 0 || (h.cfg.isText(hdr.Get("Content-Type"), hdr.Get("Content-Encoding")) && utf8.Valid(body))
 
-	keys := make([]string, 0, len(hdr))
+	var keyBuf [16]string
+	keys := keyBuf[:0]
 	size := 128
 	for k, vs := range hdr {
 		if len(vs) == 0 {
