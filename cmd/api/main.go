@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,7 +17,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/r2r/r2r/internal/api"
+	"github.com/r2r/r2r/internal/lambdahttp"
 )
 
 // version is set at build time: -ldflags "-X main.version=v1.2.3".
@@ -47,14 +48,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 
 	if getenv("AWS_LAMBDA_RUNTIME_API") != "" {
-		return serveLambda(ctx, cfg, logger)
+		// The Lambda runtime owns the process's life: it freezes, thaws and
+		// kills it. A SIGTERM (sent when extensions run) must end it as usual.
+		stop()
+		serveLambda(cfg, logger)
+		return nil
 	}
 	return serveHTTP(ctx, cfg, logger)
 }
 
-// serveLambda is where the Lambda adapter serves the same handler.
-func serveLambda(ctx context.Context, cfg api.Config, logger *slog.Logger) error {
-	return errors.New("the Lambda runtime is not wired yet")
+// serveLambda serves the same handler through the Lambda adapter, with the
+// request ids and the trace id of the invocation in its logs. It does not
+// return: the runtime ends the process.
+func serveLambda(cfg api.Config, logger *slog.Logger) {
+	h := api.NewServer(cfg, logger, api.WithPlatformInfo(lambdaPlatformInfo))
+	lambdahttp.Start(h, lambdahttp.WithBasePath(cfg.BasePath), lambdahttp.WithLogger(logger))
+}
+
+func lambdaPlatformInfo(r *http.Request) api.PlatformInfo {
+	ctx := r.Context()
+	info := api.PlatformInfo{
+		RequestID: lambdahttp.RequestIDFromContext(ctx),
+		TraceID:   lambdahttp.TraceIDFromContext(ctx),
+	}
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		info.LambdaRequestID = lc.AwsRequestID
+	}
+	return info
 }
 
 // serveHTTP serves until ctx is done, then shuts down gracefully: in-flight
