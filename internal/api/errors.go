@@ -49,7 +49,7 @@ func detailFor(status int, msg string) string {
 func writeError(w http.ResponseWriter, r *http.Request, status int, msg string, cause error) {
 	rs := stateFrom(r.Context())
 	if cause != nil {
-		rs.logger.LogAttrs(r.Context(), levelFor(status), "request failed",
+		rs.log(r.Context(), levelFor(status), "request failed",
 			slog.Int("status", status), slog.String("error", cause.Error()))
 	}
 	writeJSON(w, status, &Error{Detail: detailFor(status, msg), StatusCode: status, RequestID: rs.id})
@@ -87,7 +87,7 @@ func newHumaError(ctx context.Context, status int, msg string, errs []error) *Er
 			e.StatusCode, e.Detail = http.StatusGatewayTimeout, detailFor(http.StatusGatewayTimeout, "")
 		}
 		if len(errs) > 0 {
-			rs.logger.LogAttrs(ctx, slog.LevelError, "request failed",
+			rs.log(ctx, slog.LevelError, "request failed",
 				slog.Int("status", e.StatusCode), slog.String("error", fmt.Sprint(errors.Join(errs...))))
 		}
 		return e

@@ -19,8 +19,26 @@ import (
 // requestState is what the middleware learns of a request and the handlers
 // and error writers need: one context value, set once per request.
 type requestState struct {
-	id     string
-	logger *slog.Logger // carries the request's ids on every line
+	id       string
+	platform PlatformInfo
+	logger   *slog.Logger
+}
+
+// log writes a line that carries the request's ids. Building the attributes
+// here, rather than a logger.With per request, keeps the common path cheap.
+func (rs *requestState) log(ctx context.Context, level slog.Level, msg string, attrs ...slog.Attr) {
+	if !rs.logger.Enabled(ctx, level) {
+		return
+	}
+	all := make([]slog.Attr, 0, 3+len(attrs))
+	all = append(all, slog.String("request_id", rs.id))
+	if rs.platform.LambdaRequestID != "" {
+		all = append(all, slog.String("lambda_request_id", rs.platform.LambdaRequestID))
+	}
+	if rs.platform.TraceID != "" {
+		all = append(all, slog.String("trace_id", rs.platform.TraceID))
+	}
+	rs.logger.LogAttrs(ctx, level, msg, append(all, attrs...)...)
 }
 
 type stateKey struct{}
@@ -64,15 +82,7 @@ func identify(logger *slog.Logger, platform func(*http.Request) PlatformInfo) fu
 					id = newRequestID()
 				}
 			}
-			attrs := make([]any, 0, 3)
-			attrs = append(attrs, slog.String("request_id", id))
-			if info.LambdaRequestID != "" {
-				attrs = append(attrs, slog.String("lambda_request_id", info.LambdaRequestID))
-			}
-			if info.TraceID != "" {
-				attrs = append(attrs, slog.String("trace_id", info.TraceID))
-			}
-			rs := &requestState{id: id, logger: logger.With(attrs...)}
+			rs := &requestState{id: id, platform: info, logger: logger}
 			w.Header().Set("X-Request-Id", id)
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, rs)))
 		})
@@ -124,7 +134,7 @@ func logAccess(next http.Handler) http.Handler {
 				status = http.StatusOK
 			}
 			rs := stateFrom(r.Context())
-			rs.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			rs.log(r.Context(), slog.LevelInfo, "request",
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", status),
@@ -183,7 +193,7 @@ func recoverPanics(next http.Handler) http.Handler {
 			if v == http.ErrAbortHandler {
 				panic(v) // the handler's deliberate abort: net/http closes the connection quietly
 			}
-			stateFrom(r.Context()).logger.LogAttrs(r.Context(), slog.LevelError, "handler panic",
+			stateFrom(r.Context()).log(r.Context(), slog.LevelError, "handler panic",
 				slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())))
 			if hw.wrote {
 				// The status is gone already; all that is left is to cut the response short.
