@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodedeploy"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscognito"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsecrassets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -54,8 +56,9 @@ var imageExcludes = []string{
 }
 
 // NewR2RStack defines r2r: a Cognito user pool, the Cognito-protected /hello
-// function, the Go API function (a container image) behind /api, the REST API
-// in front of both, alarms and outputs.
+// function, the Go API function (a container image) behind /api through its
+// "live" alias, the REST API in front of both, alarms that roll back a gradual
+// deployment of the API, and outputs.
 //
 // With props.Config nil it reads the context and panics with the validation
 // error when a value is invalid (main checks the context first to print a
@@ -87,8 +90,10 @@ func NewR2RStack(scope constructs.Construct, id string, props *R2RStackProps) aw
 	pool, client := newUserPool(stack, *cfg)
 	helloFn := newHelloFunction(stack, *cfg, p.RepoDir)
 	apiFn := newAPIFunction(stack, *cfg, p.ImageDir)
-	api, accessLogs := newRestAPI(stack, *cfg, pool, helloFn, apiFn)
-	newAlarms(stack, *cfg, apiFn, api)
+	live := newLiveAlias(stack, apiFn)
+	api, accessLogs := newRestAPI(stack, *cfg, pool, helloFn, live)
+	alarms := newAlarms(stack, *cfg, live, api)
+	newGradualDeployment(stack, *cfg, live, alarms)
 	newOutputs(stack, api, accessLogs, pool, client, helloFn, apiFn)
 	return stack
 }
@@ -464,10 +469,54 @@ func addGatewayResponses(api awsapigateway.RestApi, cfg Config) {
 	}
 }
 
-// newAlarms are the seed's alarms on the API: Lambda error rate > 5 %, duration
-// near the timeout, and API Gateway 5XX > 10 in 5 minutes. They notify an SNS
-// topic with an e-mail subscription when an alarm e-mail is configured.
-func newAlarms(stack awscdk.Stack, cfg Config, apiFn awslambda.IFunction, api awsapigateway.RestApi) {
+// newLiveAlias is the alias API Gateway invokes. Each deploy publishes a new
+// version of the API function; the alias moves to it gradually (see
+// newGradualDeployment) instead of all traffic switching at once.
+func newLiveAlias(stack awscdk.Stack, fn awslambda.DockerImageFunction) awslambda.Alias {
+	return awslambda.NewAlias(stack, jsii.String("ApiFunctionLive"), &awslambda.AliasProps{
+		AliasName:   jsii.String("live"),
+		Version:     fn.CurrentVersion(),
+		Description: jsii.String("Version serving /api; shifted by CodeDeploy"),
+	})
+}
+
+// newGradualDeployment shifts traffic to a new API version with CodeDeploy and
+// rolls back automatically when a deployment fails, is stopped, or one of the
+// alarms fires meanwhile. prod takes a 10 % canary for 10 minutes (long enough
+// for the 5-minute alarms to evaluate); other stages switch at once, still
+// rolling back on alarm.
+func newGradualDeployment(stack awscdk.Stack, cfg Config, live awslambda.Alias, alarms []awscloudwatch.Alarm) {
+	config := awscodedeploy.LambdaDeploymentConfig_ALL_AT_ONCE()
+	if cfg.IsProd() {
+		config = awscodedeploy.LambdaDeploymentConfig_CANARY_10PERCENT_10MINUTES()
+	}
+	var refs []interfacesawscloudwatch.IAlarmRef
+	for _, a := range alarms {
+		refs = append(refs, a)
+	}
+	group := awscodedeploy.NewLambdaDeploymentGroup(stack, jsii.String("ApiDeploymentGroup"), &awscodedeploy.LambdaDeploymentGroupProps{
+		Alias:            live,
+		DeploymentConfig: config,
+		Alarms:           &refs,
+		AutoRollback: &awscodedeploy.AutoRollbackConfig{
+			FailedDeployment:  jsii.Bool(true),
+			StoppedDeployment: jsii.Bool(true),
+			DeploymentInAlarm: jsii.Bool(true),
+		},
+	})
+	cdknag.NagSuppressions_AddResourceSuppressions(group.Role(), &[]*cdknag.NagPackSuppression{{
+		Id: jsii.String("AwsSolutions-IAM4"),
+		Reason: jsii.String("CodeDeploy's service role uses AWSCodeDeployRoleForLambdaLimited, the AWS policy made for it: shifting Lambda aliases, " +
+			"reading alarms, SNS notifications, and invoking only functions named CodeDeployHook_*."),
+		AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited"},
+	}}, jsii.Bool(false))
+}
+
+// newAlarms are the seed's alarms on the live API: Lambda error rate > 5 %,
+// duration near the timeout, and API Gateway 5XX > 10 in 5 minutes. They
+// notify an SNS topic with an e-mail subscription when an alarm e-mail is
+// configured, and roll back a gradual deployment.
+func newAlarms(stack awscdk.Stack, cfg Config, apiFn awslambda.IFunction, api awsapigateway.RestApi) []awscloudwatch.Alarm {
 	five := awscdk.Duration_Minutes(jsii.Number(5))
 	sum := &awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}
 	alarms := []awscloudwatch.Alarm{
@@ -507,7 +556,7 @@ func newAlarms(stack awscdk.Stack, cfg Config, apiFn awslambda.IFunction, api aw
 		}),
 	}
 	if cfg.AlarmEmail == "" {
-		return
+		return alarms
 	}
 	topic := awssns.NewTopic(stack, jsii.String("AlarmTopic"), &awssns.TopicProps{
 		DisplayName: jsii.String("r2r alarms (" + cfg.Stage + ")"),
@@ -518,6 +567,7 @@ func newAlarms(stack awscdk.Stack, cfg Config, apiFn awslambda.IFunction, api aw
 		a.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic))
 		a.AddOkAction(awscloudwatchactions.NewSnsAction(topic))
 	}
+	return alarms
 }
 
 // newOutputs prints what a user needs after `cdk deploy`.

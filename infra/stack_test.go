@@ -273,10 +273,12 @@ func TestIntegrationsAreLambdaProxy(t *testing.T) {
 	s := prod(t)
 	apiFn, _ := s.function(t, "r2r API")
 	helloFn, _ := s.function(t, "r2r GET /hello")
+	// /api goes through the API function's "live" alias (gradual deployment).
+	live, _ := s.one(t, "AWS::Lambda::Alias", map[string]any{"Name": "live", "FunctionName": ref(apiFn)})
 	for _, tt := range []struct{ path, method, fn string }{
 		{"/hello", "GET", helloFn},
-		{"/api", "ANY", apiFn},
-		{"/api/{proxy+}", "ANY", apiFn},
+		{"/api", "ANY", live},
+		{"/api/{proxy+}", "ANY", live},
 	} {
 		integration := s.method(t, tt.path, tt.method)["Integration"].(map[string]any)
 		assertEqual(t, tt.path+" Integration.Type", integration["Type"], "AWS_PROXY")
@@ -471,7 +473,11 @@ func TestAlarms(t *testing.T) {
 	apiFn, _ := s.function(t, "r2r API")
 	_, duration := s.one(t, "AWS::CloudWatch::Alarm", map[string]any{"MetricName": "Duration"})
 	assertEqual(t, "duration alarm threshold (ms)", props(duration)["Threshold"], float64(25000))
-	assertEqual(t, "duration alarm dimensions", props(duration)["Dimensions"], []any{map[string]any{"Name": "FunctionName", "Value": ref(apiFn)}})
+	// The live alias's metrics: what clients are served, during a canary too.
+	assertEqual(t, "duration alarm dimensions", props(duration)["Dimensions"], []any{
+		map[string]any{"Name": "FunctionName", "Value": ref(apiFn)},
+		map[string]any{"Name": "Resource", "Value": map[string]any{"Fn::Join": []any{"", []any{ref(apiFn), ":live"}}}},
+	})
 	_, server := s.one(t, "AWS::CloudWatch::Alarm", map[string]any{"MetricName": "5XXError"})
 	assertEqual(t, "5XX alarm", []any{props(server)["Threshold"], props(server)["Period"], props(server)["Statistic"]}, []any{float64(10), float64(300), "Sum"})
 	_, rate := s.one(t, "AWS::CloudWatch::Alarm", map[string]any{"Threshold": float64(5)})
@@ -481,6 +487,42 @@ func TestAlarms(t *testing.T) {
 	// Without an alarm e-mail there is no topic to confirm.
 	if n := len(s.resources("AWS::SNS::Topic")); n != 0 {
 		t.Errorf("SNS topics without alarmEmail = %d, want 0", n)
+	}
+}
+
+// TestGradualDeployment: a deploy moves the live alias with CodeDeploy, a
+// canary in prod, and rolls back on failure or on any of the alarms.
+func TestGradualDeployment(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		s      *synthesized
+		config string
+	}{
+		{"prod", prod(t), "CodeDeployDefault.LambdaCanary10Percent10Minutes"},
+		{"dev", dev(t), "CodeDeployDefault.LambdaAllAtOnce"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			apiFn, _ := tt.s.function(t, "r2r API")
+			_, alias := tt.s.one(t, "AWS::Lambda::Alias", map[string]any{"Name": "live", "FunctionName": ref(apiFn)})
+			version := props(alias)["FunctionVersion"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
+			if v, ok := tt.s.resources("AWS::Lambda::Version")[version]; !ok || refID(props(v)["FunctionName"]) != apiFn {
+				t.Errorf("alias FunctionVersion = %v, want a published version of %s", props(alias)["FunctionVersion"], apiFn)
+			}
+			groupID, group := tt.s.one(t, "AWS::CodeDeploy::DeploymentGroup", map[string]any{})
+			p := props(group)
+			assertEqual(t, "DeploymentConfigName", p["DeploymentConfigName"], tt.config)
+			assertEqual(t, "AutoRollbackConfiguration", p["AutoRollbackConfiguration"], map[string]any{
+				"Enabled": true, "Events": []any{"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST", "DEPLOYMENT_STOP_ON_ALARM"},
+			})
+			alarms := p["AlarmConfiguration"].(map[string]any)["Alarms"].([]any)
+			if len(alarms) != 3 {
+				t.Errorf("deployment group alarms = %v, want the 3 alarms", alarms)
+			}
+			update, _ := json.Marshal(alias["UpdatePolicy"])
+			if !strings.Contains(string(update), `"DeploymentGroupName":{"Ref":"`+groupID+`"}`) {
+				t.Errorf("alias UpdatePolicy = %s, want CodeDeployLambdaAliasUpdate with %s", update, groupID)
+			}
+		})
 	}
 }
 
@@ -534,10 +576,17 @@ func TestSnapshot(t *testing.T) {
 }
 
 // assetHash matches the 64-hex asset hashes (S3 keys, image tags) that vary
-// with the code and the Go toolchain, not with the infrastructure.
-var assetHash = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
+// with the code and the Go toolchain, not with the infrastructure; versionHash
+// the suffix of the API function's version, a hash over its image tag too.
+var (
+	assetHash   = regexp.MustCompile(`\b[0-9a-f]{64}\b`)
+	versionHash = regexp.MustCompile(`(CurrentVersion[0-9A-F]{8})[0-9a-f]{32}\b`)
+)
 
-func normalizeHashes(b []byte) []byte { return assetHash.ReplaceAll(b, []byte("<asset-hash>")) }
+func normalizeHashes(b []byte) []byte {
+	b = assetHash.ReplaceAll(b, []byte("<asset-hash>"))
+	return versionHash.ReplaceAll(b, []byte("${1}<version-hash>"))
+}
 
 // lineDiff lists the lines only in want (-) or only in got (+), at most 40.
 func lineDiff(want, got string) string {
@@ -549,16 +598,22 @@ func lineDiff(want, got string) string {
 		return m
 	}
 	w, g := count(want), count(got)
+	// Brackets alone say nothing about what changed.
+	for l := range g {
+		if strings.Trim(l, " {}[],") == "" {
+			w[l], g[l] = 0, 0
+		}
+	}
 	var out []string
 	for _, l := range strings.Split(want, "\n") {
-		if g[l] < w[l] {
+		if strings.Trim(l, " {}[],") != "" && g[l] < w[l] {
 			out = append(out, "- "+l)
 			g[l]++
 		}
 	}
 	w, g = count(want), count(got)
 	for _, l := range strings.Split(got, "\n") {
-		if w[l] < g[l] {
+		if strings.Trim(l, " {}[],") != "" && w[l] < g[l] {
 			out = append(out, "+ "+l)
 			w[l]++
 		}
