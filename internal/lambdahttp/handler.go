@@ -2,7 +2,6 @@ package lambdahttp
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -97,7 +96,7 @@ func (h *Handler) logger() *slog.Logger {
 // (400), a handler panic (500) and an oversized response (500).
 func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	var ev rawEvent
-	if err := json.Unmarshal(payload, &ev); err != nil {
+	if err := decodeEvent(payload, &ev); err != nil {
 		return nil, fmt.Errorf("%w: decoding event: %v", ErrUnsupportedEvent, err)
 	}
 	var in inbound

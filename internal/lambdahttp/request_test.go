@@ -391,7 +391,8 @@ func TestRequestContext(t *testing.T) {
 		t.Cleanup(cancel)
 		return lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: "lambda-req-1"})
 	}
-	runtimeTrace := context.WithValue(base(), "x-amzn-trace-id", "Root=1-runtime") //nolint:staticcheck // aws-lambda-go's key
+	//lint:ignore SA1029 aws-lambda-go stores the runtime trace id under this plain string key.
+	runtimeTrace := context.WithValue(base(), "x-amzn-trace-id", "Root=1-runtime")
 
 	c := clientRequest{method: "GET", target: "/", header: [][2]string{{"X-Amzn-Trace-Id", "Root=1-header"}}}
 	v1Cognito := eventWith(t, eventV1(t, c), func(ev map[string]any) {
