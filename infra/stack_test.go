@@ -116,6 +116,18 @@ func (s *synthesized) function(t *testing.T, prefix string) (string, map[string]
 	return "", nil
 }
 
+// hasResourceProperties runs CDK's Template.HasResourceProperties, whose
+// failure (a jsii panic naming the closest match) becomes a test error.
+func hasResourceProperties(t *testing.T, s *synthesized, typ string, props map[string]any) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("%s with %v: %v", typ, props, r)
+		}
+	}()
+	s.template.HasResourceProperties(jsii.String(typ), assertions.Match_ObjectLike(&props))
+}
+
 func assertEqual(t *testing.T, what string, got, want any) {
 	t.Helper()
 	if !reflect.DeepEqual(got, want) {
@@ -128,11 +140,22 @@ func assertEqual(t *testing.T, what string, got, want any) {
 // --- the properties that matter ---
 
 func TestAPIFunction(t *testing.T) {
-	// GIVEN the stack with cdk.json's defaults
+	// GIVEN the stack synthesized with cdk.json's defaults
 	s := prod(t)
-	// WHEN looking at the API function
+	// THEN a function runs the Docker image built for arm64, sized and configured as the seed says
+	hasResourceProperties(t, s, "AWS::Lambda::Function", map[string]any{
+		"PackageType":   "Image",
+		"Architectures": []any{"arm64"},
+		"MemorySize":    512,
+		"Timeout":       29,
+		"Environment": map[string]any{"Variables": map[string]any{
+			"STAGE": "prod", "LOG_LEVEL": "INFO", "CORS_ALLOW_ORIGINS": "*",
+		}},
+		"TracingConfig": map[string]any{"Mode": "Active"},
+		"LoggingConfig": map[string]any{"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO"},
+	})
+	// WHEN looking at that function in detail
 	_, fn := s.function(t, "r2r API")
-	// THEN it is the Docker image built for arm64, sized and configured as the seed says
 	want := map[string]any{
 		"PackageType":   "Image",
 		"Architectures": []any{"arm64"},
@@ -168,7 +191,13 @@ func TestAPIFunction(t *testing.T) {
 }
 
 func TestHelloFunction(t *testing.T) {
+	// GIVEN the stack synthesized with cdk.json's defaults
 	s := prod(t)
+	// THEN the hello function is a Go bootstrap zip on provided.al2023/arm64
+	hasResourceProperties(t, s, "AWS::Lambda::Function", map[string]any{
+		"Runtime": "provided.al2023", "Architectures": []any{"arm64"}, "Handler": "bootstrap",
+		"Environment": map[string]any{"Variables": map[string]any{"ALLOW_ORIGINS": "*"}},
+	})
 	_, fn := s.function(t, "r2r GET /hello")
 	for k, v := range map[string]any{
 		"Runtime":       "provided.al2023",
@@ -208,7 +237,10 @@ func TestHelloBootstrapIsLinuxARM64(t *testing.T) {
 }
 
 func TestCORSPreflight(t *testing.T) {
+	// GIVEN the stack with the default origins ["*"]
 	s := prod(t)
+	// WHEN a browser sends a preflight to any routed path
+	// THEN an unauthenticated mock answers with the seed's CORS headers
 	for _, path := range []string{"/api", "/api/{proxy+}", "/hello"} {
 		t.Run(path, func(t *testing.T) {
 			m := s.method(t, path, "OPTIONS")
@@ -249,8 +281,13 @@ func TestBinaryMediaTypesKeepPreflight(t *testing.T) {
 }
 
 func TestAuthorization(t *testing.T) {
+	// GIVEN the stack
 	s := prod(t)
-	// GIVEN /hello GET: the Cognito user-pool authorizer of this stack's pool
+	// WHEN a client calls GET /hello
+	// THEN the Cognito user-pool authorizer of this stack's pool checks its token
+	hasResourceProperties(t, s, "AWS::ApiGateway::Method", map[string]any{
+		"HttpMethod": "GET", "AuthorizationType": "COGNITO_USER_POOLS",
+	})
 	hello := s.method(t, "/hello", "GET")
 	assertEqual(t, "/hello GET AuthorizationType", hello["AuthorizationType"], "COGNITO_USER_POOLS")
 	authID := refID(hello["AuthorizerId"])
@@ -262,7 +299,8 @@ func TestAuthorization(t *testing.T) {
 	poolID, _ := s.one(t, "AWS::Cognito::UserPool", map[string]any{})
 	assertEqual(t, "authorizer ProviderARNs", props(auth)["ProviderARNs"], []any{map[string]any{"Fn::GetAtt": []any{poolID, "Arn"}}})
 
-	// THEN /api is open (seed: no auth initially)
+	// WHEN a client calls /api
+	// THEN no authorizer runs (seed: no auth initially)
 	for _, path := range []string{"/api", "/api/{proxy+}"} {
 		m := s.method(t, path, "ANY")
 		assertEqual(t, path+" ANY AuthorizationType", m["AuthorizationType"], "NONE")
@@ -270,7 +308,9 @@ func TestAuthorization(t *testing.T) {
 }
 
 func TestIntegrationsAreLambdaProxy(t *testing.T) {
+	// GIVEN the stack
 	s := prod(t)
+	// THEN every routed method hands the whole request to its function (AWS_PROXY)
 	apiFn, _ := s.function(t, "r2r API")
 	helloFn, _ := s.function(t, "r2r GET /hello")
 	// /api goes through the API function's "live" alias (gradual deployment).
@@ -291,7 +331,13 @@ func TestIntegrationsAreLambdaProxy(t *testing.T) {
 }
 
 func TestStage(t *testing.T) {
+	// GIVEN the stack with the default stage and throttling
 	s := prod(t)
+	// THEN the stage logs every request as JSON, traces, meters and throttles
+	hasResourceProperties(t, s, "AWS::ApiGateway::Stage", map[string]any{
+		"StageName": "prod", "TracingEnabled": true,
+		"AccessLogSetting": map[string]any{"DestinationArn": assertions.Match_AnyValue(), "Format": assertions.Match_AnyValue()},
+	})
 	_, stage := s.one(t, "AWS::ApiGateway::Stage", map[string]any{"StageName": "prod"})
 	p := props(stage)
 	assertEqual(t, "TracingEnabled", p["TracingEnabled"], true)
@@ -406,7 +452,17 @@ func TestCognito(t *testing.T) {
 }
 
 func TestOutputs(t *testing.T) {
+	// GIVEN the stack
 	s := prod(t)
+	// THEN `cdk deploy` prints the URLs and ids a user needs
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				t.Errorf("output ApiUrl: %v", r)
+			}
+		}()
+		s.template.HasOutput(jsii.String("ApiUrl"), map[string]any{"Value": assertions.Match_AnyValue()})
+	}()
 	outputs := s.json["Outputs"].(map[string]any)
 	for _, name := range []string{"ApiUrl", "ApiHelloUrl", "DocsUrl", "HelloUrl", "UserPoolId", "UserPoolClientId", "ApiFunctionName", "ApiLogGroupName", "HelloLogGroupName", "AccessLogGroupName"} {
 		if _, ok := outputs[name]; !ok {
@@ -431,7 +487,9 @@ func TestOutputs(t *testing.T) {
 
 // TestDevStage covers the other branch of every stage-dependent choice.
 func TestDevStage(t *testing.T) {
+	// GIVEN stage=dev, two origins, DEBUG logs and an alarm e-mail
 	s := dev(t)
+	// THEN nothing is retained, the functions get the dev settings, and alarms mail
 	assertEqual(t, "stack name", *s.stack.StackName(), "R2RStack-dev")
 	_, pool := s.one(t, "AWS::Cognito::UserPool", map[string]any{})
 	assertEqual(t, "dev UserPool DeletionPolicy", pool["DeletionPolicy"], "Delete")
@@ -469,7 +527,9 @@ func TestDevStage(t *testing.T) {
 }
 
 func TestAlarms(t *testing.T) {
+	// GIVEN the stack without an alarm e-mail
 	s := prod(t)
+	// THEN the seed's three alarms exist
 	apiFn, _ := s.function(t, "r2r API")
 	_, duration := s.one(t, "AWS::CloudWatch::Alarm", map[string]any{"MetricName": "Duration"})
 	assertEqual(t, "duration alarm threshold (ms)", props(duration)["Threshold"], float64(25000))
