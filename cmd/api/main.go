@@ -19,6 +19,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/r2r/r2r/internal/api"
+	"github.com/r2r/r2r/internal/emf"
 	"github.com/r2r/r2r/internal/lambdahttp"
 )
 
@@ -46,22 +47,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	cfg.Version = buildVersion()
 	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	var opts []api.Option
+	if cfg.Metrics {
+		// EMF lines go to stdout beside the logs: CloudWatch Logs extracts the metrics.
+		metrics := emf.NewEmitter(stdout, cfg.MetricsNamespace, api.MetricDimensions(), 1024)
+		defer metrics.Close()
+		opts = append(opts, api.WithMetrics(metrics))
+	}
 
 	if getenv("AWS_LAMBDA_RUNTIME_API") != "" {
 		// The Lambda runtime owns the process's life: it freezes, thaws and
 		// kills it. A SIGTERM (sent when extensions run) must end it as usual.
 		stop()
-		serveLambda(cfg, logger)
+		serveLambda(cfg, logger, opts)
 		return nil
 	}
-	return serveHTTP(ctx, cfg, logger)
+	return serveHTTP(ctx, cfg, logger, opts)
 }
 
 // serveLambda serves the same handler through the Lambda adapter, with the
 // request ids and the trace id of the invocation in its logs. It does not
 // return: the runtime ends the process.
-func serveLambda(cfg api.Config, logger *slog.Logger) {
-	h := api.NewServer(cfg, logger, api.WithPlatformInfo(lambdaPlatformInfo))
+func serveLambda(cfg api.Config, logger *slog.Logger, opts []api.Option) {
+	h := api.NewServer(cfg, logger, append(opts, api.WithPlatformInfo(lambdaPlatformInfo))...)
 	lambdahttp.Start(h, lambdahttp.WithBasePath(cfg.BasePath), lambdahttp.WithLogger(logger))
 }
 
@@ -79,13 +87,13 @@ func lambdaPlatformInfo(r *http.Request) api.PlatformInfo {
 
 // serveHTTP serves until ctx is done, then shuts down gracefully: in-flight
 // requests finish, for shutdownTimeout at most.
-func serveHTTP(ctx context.Context, cfg api.Config, logger *slog.Logger) error {
+func serveHTTP(ctx context.Context, cfg api.Config, logger *slog.Logger, opts []api.Option) error {
 	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
 	if err != nil {
 		return fmt.Errorf("listen on PORT=%d: %w", cfg.Port, err)
 	}
 	srv := &http.Server{
-		Handler:           withBasePath(cfg.BasePath, api.NewServer(cfg, logger)),
+		Handler:           withBasePath(cfg.BasePath, api.NewServer(cfg, logger, opts...)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),

@@ -215,3 +215,27 @@ func TestRunReportsBusyPort(t *testing.T) {
 		t.Errorf("run on a busy port = %v, want an error naming PORT=%s", err, port)
 	}
 }
+
+func TestRunMetrics(t *testing.T) {
+	for _, metrics := range []string{"emf", "off"} {
+		t.Run(metrics, func(t *testing.T) {
+			base, stdout, stop := startRun(t, map[string]string{"PORT": "0", "METRICS": metrics})
+			get(t, base+"/api/hello")
+			if err := stop(); err != nil {
+				t.Fatal(err)
+			}
+			var emfLines int
+			stdout.mu.Lock()
+			for _, l := range stdout.lines {
+				if _, ok := l["_aws"]; ok {
+					emfLines++
+				}
+			}
+			stdout.mu.Unlock()
+			// The readiness probes count as requests too, so with emf there are several.
+			if (metrics == "emf") != (emfLines > 0) {
+				t.Errorf("METRICS=%s wrote %d EMF lines to stdout", metrics, emfLines)
+			}
+		})
+	}
+}

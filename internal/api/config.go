@@ -19,6 +19,8 @@ type Config struct {
 	CORSAllowOrigins []string   // CORS_ALLOW_ORIGINS: "*" or exact origins
 	BasePath         string     // API_BASE_PATH: custom-domain base path stripped before routing
 	MaxRequestBytes  int64      // MAX_REQUEST_BYTES: largest accepted request body
+	Metrics          bool       // METRICS: emit CloudWatch EMF metrics ("emf") or not ("off")
+	MetricsNamespace string     // METRICS_NAMESPACE: the CloudWatch namespace of the metrics
 	Version          string     // build version; not from the environment
 }
 
@@ -41,6 +43,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		LogLevel:         slog.LevelInfo,
 		CORSAllowOrigins: []string{"*"},
 		MaxRequestBytes:  DefaultMaxRequestBytes,
+		// On Lambda, metrics by default; locally they would only clutter the log.
+		Metrics:          getenv("AWS_LAMBDA_FUNCTION_NAME") != "",
+		MetricsNamespace: "r2r",
 	}
 	var errs []error
 	bad := func(name, value, why string) {
@@ -91,6 +96,22 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			bad("MAX_REQUEST_BYTES", v, "want a whole number of bytes, at least 1")
 		}
 		cfg.MaxRequestBytes = n
+	}
+	if v, ok := lookup(getenv, "METRICS"); ok {
+		switch strings.ToLower(v) {
+		case "emf":
+			cfg.Metrics = true
+		case "off":
+			cfg.Metrics = false
+		default:
+			bad("METRICS", v, `want "emf" or "off"`)
+		}
+	}
+	if v, ok := lookup(getenv, "METRICS_NAMESPACE"); ok {
+		if len(v) > 255 || strings.HasPrefix(v, "AWS/") || strings.ContainsAny(v, "\"\\") {
+			bad("METRICS_NAMESPACE", v, `want at most 255 characters, not starting with "AWS/"`)
+		}
+		cfg.MetricsNamespace = v
 	}
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("invalid configuration: %w", errors.Join(errs...))

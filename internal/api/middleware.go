@@ -13,7 +13,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/r2r/r2r/internal/emf"
 )
 
 // requestState is what the middleware learns of a request and the handlers
@@ -22,6 +25,7 @@ type requestState struct {
 	id       string
 	platform PlatformInfo
 	logger   *slog.Logger
+	route    atomic.Pointer[string] // the matched pattern, set by the router
 }
 
 // log writes a line that carries the request's ids. Building the attributes
@@ -123,28 +127,65 @@ func newRequestID() string {
 	return string(s[:])
 }
 
-// logAccess writes one line per request once it is answered.
-func logAccess(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		defer func() {
-			status := sw.status
-			if status == 0 {
-				status = http.StatusOK
-			}
-			rs := stateFrom(r.Context())
-			rs.log(r.Context(), slog.LevelInfo, "request",
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
-				slog.Int("status", status),
-				slog.Int64("bytes", sw.bytes),
-				slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
-				slog.String("remote_addr", r.RemoteAddr),
-			)
-		}()
-		next.ServeHTTP(sw, r)
-	})
+// observe writes the access log line of each request once it is answered,
+// and, when metrics is not nil, its metrics.
+func observe(metrics *emf.Emitter, stage string) func(http.Handler) http.Handler {
+	var served atomic.Bool // false until the process's first request: a cold start
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			sw := &statusWriter{ResponseWriter: w}
+			defer func() {
+				status := sw.status
+				if status == 0 {
+					status = http.StatusOK
+				}
+				elapsed := time.Since(start)
+				rs := stateFrom(r.Context())
+				rs.log(r.Context(), slog.LevelInfo, "request",
+					slog.String("method", r.Method),
+					slog.String("path", r.URL.Path),
+					slog.Int("status", status),
+					slog.Int64("bytes", sw.bytes),
+					slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+					slog.String("remote_addr", r.RemoteAddr),
+				)
+				if metrics != nil {
+					emitRequestMetrics(metrics, stage, rs, status, elapsed, !served.Swap(true))
+				}
+			}()
+			next.ServeHTTP(sw, r)
+		})
+	}
+}
+
+// The metrics' dimensions: requests and latency by stage, route and status class.
+var metricDimensions = []string{"Stage", "Route", "StatusClass"}
+
+var statusClasses = [...]string{"1xx", "1xx", "2xx", "3xx", "4xx", "5xx"}
+
+func emitRequestMetrics(e *emf.Emitter, stage string, rs *requestState, status int, elapsed time.Duration, coldStart bool) {
+	route := "unmatched" // no route: 404, 405, preflight, a request refused before routing
+	if p := rs.route.Load(); p != nil {
+		route = *p
+	}
+	class := "5xx"
+	if status/100 < len(statusClasses) {
+		class = statusClasses[status/100]
+	}
+	fields := []emf.Field{{Name: "Stage", Value: stage}, {Name: "Route", Value: route}, {Name: "StatusClass", Value: class},
+		{Name: "request_id", Value: rs.id}}
+	if rs.platform.TraceID != "" {
+		fields = append(fields, emf.Field{Name: "trace_id", Value: rs.platform.TraceID})
+	}
+	metrics := []emf.Metric{
+		{Name: "Requests", Unit: emf.Count, Value: 1},
+		{Name: "Latency", Unit: emf.Milliseconds, Value: float64(elapsed.Microseconds()) / 1000},
+	}
+	if coldStart {
+		metrics = append(metrics, emf.Metric{Name: "ColdStart", Unit: emf.Count, Value: 1})
+	}
+	e.Emit(time.Now(), fields, metrics...)
 }
 
 // statusWriter records the status and size of a response for the access log.

@@ -5,9 +5,11 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/r2r/r2r/internal/emf"
 )
 
 // Option changes how NewServer builds the handler.
@@ -15,6 +17,7 @@ type Option func(*options)
 
 type options struct {
 	platform func(*http.Request) PlatformInfo
+	metrics  *emf.Emitter
 	routes   []func(*http.ServeMux)
 }
 
@@ -23,6 +26,16 @@ type options struct {
 func WithPlatformInfo(f func(*http.Request) PlatformInfo) Option {
 	return func(o *options) { o.platform = f }
 }
+
+// WithMetrics makes the server emit each request's metrics (requests and
+// latency by stage, route and status class; cold start) through e.
+func WithMetrics(e *emf.Emitter) Option {
+	return func(o *options) { o.metrics = e }
+}
+
+// MetricDimensions are the dimensions of the metrics the server emits; an
+// emitter given to WithMetrics must use them.
+func MetricDimensions() []string { return slices.Clone(metricDimensions) }
 
 // withRoutes adds routes beside the API's own: for tests only.
 func withRoutes(add func(*http.ServeMux)) Option {
@@ -53,7 +66,7 @@ func NewServer(cfg Config, logger *slog.Logger, opts ...Option) http.Handler {
 	var h http.Handler = jsonMuxErrors(mux)
 	h = chain(h,
 		identify(logger, o.platform),
-		logAccess,
+		observe(o.metrics, cfg.Stage),
 		recoverPanics,
 		secureHeaders,
 		cors(cfg.CORSAllowOrigins),
@@ -89,6 +102,7 @@ func humaConfig(cfg Config) huma.Config {
 func jsonMuxErrors(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, pattern := mux.Handler(r); pattern != "" {
+			stateFrom(r.Context()).route.Store(&pattern)
 			mux.ServeHTTP(w, r)
 			return
 		}

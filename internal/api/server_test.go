@@ -501,22 +501,33 @@ func TestLoadConfig(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := Config{Port: 8000, Stage: "local", LogLevel: slog.LevelInfo, CORSAllowOrigins: []string{"*"}, MaxRequestBytes: 6 << 20}
+		want := Config{Port: 8000, Stage: "local", LogLevel: slog.LevelInfo, CORSAllowOrigins: []string{"*"}, MaxRequestBytes: 6 << 20,
+			MetricsNamespace: "r2r"}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("LoadConfig(empty) mismatch (-want +got):\n%s", diff)
 		}
 	})
 	t.Run("all set", func(t *testing.T) {
 		env := map[string]string{"PORT": "9001", "STAGE": "prod", "LOG_LEVEL": "debug", "CORS_ALLOW_ORIGINS": " https://A.example , http://localhost:3000",
-			"API_BASE_PATH": "/orders/v2", "MAX_REQUEST_BYTES": "1024"}
+			"API_BASE_PATH": "/orders/v2", "MAX_REQUEST_BYTES": "1024", "METRICS": "EMF", "METRICS_NAMESPACE": "shop/orders"}
 		got, err := LoadConfig(func(k string) string { return env[k] })
 		if err != nil {
 			t.Fatal(err)
 		}
 		want := Config{Port: 9001, Stage: "prod", LogLevel: slog.LevelDebug, CORSAllowOrigins: []string{"https://a.example", "http://localhost:3000"},
-			BasePath: "/orders/v2", MaxRequestBytes: 1024}
+			BasePath: "/orders/v2", MaxRequestBytes: 1024, Metrics: true, MetricsNamespace: "shop/orders"}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("LoadConfig mismatch (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("metrics on by default on Lambda", func(t *testing.T) {
+		env := map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "r2r-api"}
+		if got, err := LoadConfig(func(k string) string { return env[k] }); err != nil || !got.Metrics {
+			t.Errorf("LoadConfig(%v).Metrics = %v, %v; want true", env, got.Metrics, err)
+		}
+		env["METRICS"] = "off"
+		if got, err := LoadConfig(func(k string) string { return env[k] }); err != nil || got.Metrics {
+			t.Errorf("LoadConfig(%v).Metrics = %v, %v; want false", env, got.Metrics, err)
 		}
 	})
 	t.Run("Lambda's log level wins", func(t *testing.T) {
@@ -534,6 +545,7 @@ func TestLoadConfig(t *testing.T) {
 		{"CORS_ALLOW_ORIGINS", "*,https://app.example"}, {"CORS_ALLOW_ORIGINS", "ftp://app.example"}, {"CORS_ALLOW_ORIGINS", ","},
 		{"API_BASE_PATH", "v1"}, {"API_BASE_PATH", "/v1/"}, {"API_BASE_PATH", "/a/../b"}, {"API_BASE_PATH", "/a b"},
 		{"MAX_REQUEST_BYTES", "0"}, {"MAX_REQUEST_BYTES", "6MB"}, {"MAX_REQUEST_BYTES", "-5"},
+		{"METRICS", "yes"}, {"METRICS_NAMESPACE", "AWS/Lambda"},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
