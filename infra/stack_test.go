@@ -550,6 +550,28 @@ func TestAlarms(t *testing.T) {
 	}
 }
 
+// TestRepoImageContext: with the real repository as the build context, the
+// staged context holds the app and none of infra/ or .git.
+func TestRepoImageContext(t *testing.T) {
+	s := prod(t)
+	if s.imageDir != ".." {
+		t.Skip("../Dockerfile does not exist yet; TestImageContextExcludes covers the excludes")
+	}
+	for _, img := range readAssetManifest(t, s).DockerImages {
+		dir := filepath.Join(s.outdir, img.Source.Directory)
+		for _, name := range []string{"Dockerfile", "go.mod"} {
+			if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+				t.Errorf("staged context lacks %s: %v", name, err)
+			}
+		}
+		for _, name := range []string{"infra", ".git"} {
+			if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+				t.Errorf("staged context contains %s, want it excluded", name)
+			}
+		}
+	}
+}
+
 // TestGradualDeployment: a deploy moves the live alias with CodeDeploy, a
 // canary in prod, and rolls back on failure or on any of the alarms.
 func TestGradualDeployment(t *testing.T) {

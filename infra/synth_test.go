@@ -132,6 +132,10 @@ func synth(overrides map[string]any, img string) (s *synthesized, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// What the CDK CLI adds to every synthesis: path metadata also feeds the
+	// API deployment's logical id, so without it the tests would see another one.
+	ctx["aws:cdk:enable-path-metadata"] = true
+	ctx["aws:cdk:enable-asset-metadata"] = true
 	for k, v := range overrides {
 		ctx[k] = v
 	}
