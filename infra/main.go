@@ -14,18 +14,26 @@ import (
 func main() {
 	defer jsii.Close()
 
-	app := awscdk.NewApp(nil)
-	cfg, err := ConfigFromContext(app.Node())
-	if err != nil {
+	if err := run(nil); err != nil {
 		// A clear message and a non-zero exit stop `cdk synth/deploy` before
 		// anything is built.
 		fmt.Fprintln(os.Stderr, "r2r infra:", err)
 		jsii.Close()
 		os.Exit(1)
 	}
+}
 
-	// Every resource is checked against the AWS Solutions rules; findings
-	// without a documented suppression fail synthesis (see nag_test.go).
+// run builds the app (nil props: the context the CDK CLI passes) and
+// synthesizes it into the cloud assembly.
+func run(props *awscdk.AppProps) error {
+	app := awscdk.NewApp(props)
+	cfg, err := ConfigFromContext(app.Node())
+	if err != nil {
+		return err
+	}
+
+	// Every resource is checked against the AWS Solutions rules; a finding
+	// without a documented suppression fails synthesis.
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 
 	NewR2RStack(app, StackName(cfg), &R2RStackProps{
@@ -34,6 +42,7 @@ func main() {
 	})
 
 	app.Synth(nil)
+	return nil
 }
 
 // StackName is R2RStack for prod and R2RStack-<stage> otherwise, so several

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -821,6 +823,31 @@ func TestInvalidContextStopsSynthesis(t *testing.T) {
 		}
 	}()
 	NewR2RStack(app, "R2RStack", nil)
+}
+
+// TestRun drives main's path: a bad context is refused before anything is
+// built, a good one writes the cloud assembly of R2RStack.
+func TestRun(t *testing.T) {
+	ctx, err := cdkJSONContext()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := maps.Clone(ctx)
+	bad[ContextStage] = "no/slashes"
+	if err := run(&awscdk.AppProps{Context: &bad, AutoSynth: jsii.Bool(false)}); err == nil || !strings.Contains(err.Error(), `stage="no/slashes"`) {
+		t.Errorf("run(stage=no/slashes) = %v, want an error naming stage=\"no/slashes\"", err)
+	}
+
+	if _, err := os.Stat(filepath.Join("..", "Dockerfile")); err != nil {
+		t.Skip("../Dockerfile does not exist yet: main's default build context cannot be synthesized")
+	}
+	outdir := t.TempDir()
+	if err := run(&awscdk.AppProps{Context: &ctx, Outdir: jsii.String(outdir)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(outdir, "R2RStack.template.json")); err != nil {
+		t.Errorf("run wrote no R2RStack template: %v", err)
+	}
 }
 
 // configFrom reads the config from cdk.json's context plus overrides.
