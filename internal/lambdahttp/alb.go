@@ -21,7 +21,25 @@ func (ev *rawEvent) alb(in *inbound) error {
 	if ev.Path == "" {
 		return fmt.Errorf("%w: %s event without a path", ErrUnsupportedEvent, src)
 	}
-	e := &events.ALBTargetGroupRequest{
+	in.source = src
+	in.info = requestInfo{source: src, raw: ev} // an ALB has no request id
+	in.method = ev.HTTPMethod
+	in.path = ev.Path
+	in.albMultiValue = ev.MultiValueHeaders != nil || ev.MultiValueQueryStringParameters != nil
+	in.rawQuery = encodeQuery(ev.MultiValueQueryStringParameters, ev.QueryStringParameters, true)
+	if len(ev.MultiValueHeaders) == 0 {
+		ev.materializeHeaders()
+	}
+	in.header = multiValueHeader(ev.MultiValueHeaders, ev.Headers)
+	in.sourceIP = albClientIP(in.header)
+	in.body, in.base64 = ev.Body, ev.IsBase64Encoded
+	return nil
+}
+
+// albEvent builds the typed event of an alb request.
+func (ev *rawEvent) albEvent() *events.ALBTargetGroupRequest {
+	ev.materializeHeaders()
+	return &events.ALBTargetGroupRequest{
 		HTTPMethod:                      ev.HTTPMethod,
 		Path:                            ev.Path,
 		QueryStringParameters:           ev.QueryStringParameters,
@@ -32,16 +50,6 @@ func (ev *rawEvent) alb(in *inbound) error {
 		IsBase64Encoded:                 ev.IsBase64Encoded,
 		Body:                            ev.Body,
 	}
-	in.source = src
-	in.info = requestInfo{source: src, event: e} // an ALB has no request id
-	in.method = ev.HTTPMethod
-	in.path = ev.Path
-	in.albMultiValue = ev.MultiValueHeaders != nil || ev.MultiValueQueryStringParameters != nil
-	in.rawQuery = encodeQuery(ev.MultiValueQueryStringParameters, ev.QueryStringParameters, true)
-	in.header = multiValueHeader(ev.MultiValueHeaders, ev.Headers)
-	in.sourceIP = albClientIP(in.header)
-	in.body, in.base64 = ev.Body, ev.IsBase64Encoded
-	return nil
 }
 
 // albClientIP returns the client address the ALB appended to

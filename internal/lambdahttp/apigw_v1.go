@@ -26,7 +26,30 @@ func (ev *rawEvent) apigwV1(in *inbound) error {
 	if err := decodeAuthorizer(rc.Authorizer, &auth); err != nil {
 		return err
 	}
-	e := &events.APIGatewayProxyRequest{
+	ev.auth = auth
+	in.source = src
+	in.info = requestInfo{source: src, raw: ev, requestID: rc.RequestID, stageVariables: ev.StageVariables}
+	in.method = ev.HTTPMethod
+	in.path = ev.Path
+	// multiValueQueryStringParameters holds every value, already decoded.
+	in.rawQuery = encodeQuery(ev.MultiValueQueryStringParameters, ev.QueryStringParameters, false)
+	if len(ev.MultiValueHeaders) == 0 {
+		ev.materializeHeaders()
+	}
+	in.header = multiValueHeader(ev.MultiValueHeaders, ev.Headers)
+	in.host = rc.DomainName
+	in.sourceIP = rc.Identity.SourceIP
+	in.protocol = rc.Protocol
+	in.body, in.base64 = ev.Body, ev.IsBase64Encoded
+	return nil
+}
+
+// apigwV1Event builds the typed event of an apigwV1 request.
+func (ev *rawEvent) apigwV1Event() *events.APIGatewayProxyRequest {
+	ev.materializeHeaders()
+	rc := &ev.RequestContext
+	auth, _ := ev.auth.(map[string]any)
+	return &events.APIGatewayProxyRequest{
 		Resource:                        ev.Resource,
 		Path:                            ev.Path,
 		HTTPMethod:                      ev.HTTPMethod,
@@ -58,16 +81,4 @@ func (ev *rawEvent) apigwV1(in *inbound) error {
 		Body:            ev.Body,
 		IsBase64Encoded: ev.IsBase64Encoded,
 	}
-	in.source = src
-	in.info = requestInfo{source: src, event: e, requestID: rc.RequestID, stageVariables: ev.StageVariables}
-	in.method = ev.HTTPMethod
-	in.path = ev.Path
-	// multiValueQueryStringParameters holds every value, already decoded.
-	in.rawQuery = encodeQuery(ev.MultiValueQueryStringParameters, ev.QueryStringParameters, false)
-	in.header = multiValueHeader(ev.MultiValueHeaders, ev.Headers)
-	in.host = rc.DomainName
-	in.sourceIP = rc.Identity.SourceIP
-	in.protocol = rc.Protocol
-	in.body, in.base64 = ev.Body, ev.IsBase64Encoded
-	return nil
 }

@@ -30,7 +30,31 @@ func (ev *rawEvent) apigwV2(in *inbound) error {
 	if err := decodeAuthorizer(rc.Authorizer, &auth); err != nil {
 		return err
 	}
-	e := &events.APIGatewayV2HTTPRequest{
+	ev.auth = auth
+	ev.materializeHeaders()
+	in.source = src
+	in.info = requestInfo{source: src, raw: ev, requestID: rc.RequestID, stageVariables: ev.StageVariables}
+	in.method = rc.HTTP.Method
+	in.path = path
+	in.pathDecoded = true
+	if rc.Stage != "$default" {
+		in.stage = rc.Stage
+	}
+	in.rawQuery = ev.RawQueryString
+	in.header = singleValueHeader(ev.Headers, ev.Cookies)
+	in.host = rc.DomainName
+	in.sourceIP = rc.HTTP.SourceIP
+	in.protocol = rc.HTTP.Protocol
+	in.body, in.base64 = ev.Body, ev.IsBase64Encoded
+	return nil
+}
+
+// apigwV2Event builds the typed event of an apigwV2 request.
+func (ev *rawEvent) apigwV2Event() *events.APIGatewayV2HTTPRequest {
+	ev.materializeHeaders()
+	rc := &ev.RequestContext
+	auth, _ := ev.auth.(*events.APIGatewayV2HTTPRequestContextAuthorizerDescription)
+	return &events.APIGatewayV2HTTPRequest{
 		Version:               ev.Version,
 		RouteKey:              ev.RouteKey,
 		RawPath:               ev.RawPath,
@@ -57,19 +81,4 @@ func (ev *rawEvent) apigwV2(in *inbound) error {
 		Body:            ev.Body,
 		IsBase64Encoded: ev.IsBase64Encoded,
 	}
-	in.source = src
-	in.info = requestInfo{source: src, event: e, requestID: rc.RequestID, stageVariables: ev.StageVariables}
-	in.method = rc.HTTP.Method
-	in.path = path
-	in.pathDecoded = true
-	if rc.Stage != "$default" {
-		in.stage = rc.Stage
-	}
-	in.rawQuery = ev.RawQueryString
-	in.header = singleValueHeader(ev.Headers, ev.Cookies)
-	in.host = rc.DomainName
-	in.sourceIP = rc.HTTP.SourceIP
-	in.protocol = rc.HTTP.Protocol
-	in.body, in.base64 = ev.Body, ev.IsBase64Encoded
-	return nil
 }

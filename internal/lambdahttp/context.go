@@ -3,6 +3,7 @@ package lambdahttp
 import (
 	"context"
 	"maps"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -38,13 +39,33 @@ func (s Source) String() string {
 // requestInfo is the one context value Invoke adds; the accessors read it.
 type requestInfo struct {
 	source         Source
-	event          any // pointer to the typed aws-lambda-go event
+	raw            *rawEvent // the decoded event, from which the typed one is built
+	once           sync.Once
+	event          any // pointer to the typed aws-lambda-go event, once built
 	requestID      string
 	traceHeader    string // the request's X-Amzn-Trace-Id header
 	stageVariables map[string]string
 }
 
 type requestInfoKey struct{}
+
+// typedEvent returns the typed event, built from the decoded one on first
+// use: most handlers never ask for it.
+func (info *requestInfo) typedEvent() any {
+	info.once.Do(func() {
+		switch info.source {
+		case SourceAPIGatewayV1:
+			info.event = info.raw.apigwV1Event()
+		case SourceAPIGatewayV2:
+			info.event = info.raw.apigwV2Event()
+		case SourceALB:
+			info.event = info.raw.albEvent()
+		case SourceFunctionURL:
+			info.event = info.raw.functionURLEvent()
+		}
+	})
+	return info.event
+}
 
 func infoFrom(ctx context.Context) *requestInfo {
 	info, _ := ctx.Value(requestInfoKey{}).(*requestInfo)
@@ -57,7 +78,7 @@ func infoFrom(ctx context.Context) *requestInfo {
 // handler must not modify it.
 func EventFromContext(ctx context.Context) (any, bool) {
 	if info := infoFrom(ctx); info != nil {
-		return info.event, true
+		return info.typedEvent(), true
 	}
 	return nil, false
 }
@@ -124,7 +145,7 @@ func AuthorizerFromContext(ctx context.Context) map[string]any {
 		return nil
 	}
 	out := map[string]any{}
-	switch ev := info.event.(type) {
+	switch ev := info.typedEvent().(type) {
 	case *events.APIGatewayProxyRequest:
 		maps.Copy(out, ev.RequestContext.Authorizer)
 	case *events.APIGatewayV2HTTPRequest:

@@ -2,9 +2,11 @@ package lambdahttp
 
 import (
 	"encoding/json"
+	"math/bits"
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -37,8 +39,19 @@ func decodeEvent(payload []byte, ev *rawEvent) error {
 // ev; on false ev holds garbage.
 func fastDecode(payload []byte, ev *rawEvent) bool {
 	d := decoder{s: string(payload)}
+	ev.src = d.s
 	d.event(ev)
+	d.release()
 	return !d.bad
+}
+
+// release returns the scratch buffer to the pool.
+func (d *decoder) release() {
+	if d.pooled != nil && cap(d.scratch) <= 64<<10 {
+		*d.pooled = d.scratch[:0]
+		scratchPool.Put(d.pooled)
+	}
+	d.pooled, d.scratch = nil, nil
 }
 
 // maxSkipDepth bounds the nesting of values the fast path skips; deeper
@@ -49,10 +62,15 @@ const maxSkipDepth = 64
 // when the input is not something it can decode exactly as encoding/json
 // does; callers check bad at the end.
 type decoder struct {
-	s   string // the whole payload; decoded strings without escapes are substrings of it
-	i   int
-	bad bool
+	s       string // the whole payload; decoded strings without escapes are substrings of it
+	i       int
+	bad     bool
+	scratch []byte  // for unescaping
+	pooled  *[]byte // where scratch came from, if it did
 }
+
+// scratchPool holds unescaping buffers.
+var scratchPool sync.Pool // of *[]byte
 
 // The JSON names of the fields of each struct the decoder fills, as
 // encoding/json sees them. A key that is not an exact name but matches one
@@ -72,7 +90,10 @@ func jsonNames(t reflect.Type) []string {
 	var names []string
 	for f := range t.Fields() {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if !f.IsExported() || name == "-" || f.Anonymous {
+		if !f.IsExported() && !f.Anonymous {
+			continue // decoder state, invisible to encoding/json
+		}
+		if name == "-" || f.Anonymous {
 			// No such field in the types above; fail loudly if one appears.
 			panic("lambdahttp: jsonNames: unsupported field " + t.String() + "." + f.Name)
 		}
@@ -131,7 +152,15 @@ func (d *decoder) event(ev *rawEvent) {
 		case "cookies":
 			d.strSlice(&ev.Cookies)
 		case "headers":
-			d.strMap(&ev.Headers)
+			if ev.headersAt == 0 && ev.Headers == nil {
+				// Only the typed event and payload 2.0 need the
+				// map; decode it when one of them asks.
+				ev.headersAt = d.i + 1
+				d.strMap(nil)
+			} else {
+				ev.materializeHeaders() // duplicate keys: in order
+				d.strMap(&ev.Headers)
+			}
 		case "queryStringParameters":
 			d.strMap(&ev.QueryStringParameters)
 		case "pathParameters":
@@ -460,10 +489,12 @@ func (d *decoder) int64(p *int64) {
 
 // strMap decodes a map[string]string field: null sets it to nil, an object
 // adds to it (encoding/json reuses a non-nil map), the last of duplicate
-// keys wins.
+// keys wins. With a nil p it only checks that it could.
 func (d *decoder) strMap(p *map[string]string) {
 	if d.null() {
-		*p = nil
+		if p != nil {
+			*p = nil
+		}
 		return
 	}
 	if d.i >= len(d.s) || d.s[d.i] != '{' {
@@ -471,10 +502,13 @@ func (d *decoder) strMap(p *map[string]string) {
 		return
 	}
 	d.i++
-	m := *p
-	if m == nil {
-		m = make(map[string]string, d.countMembers())
-		*p = m
+	var m map[string]string
+	if p != nil {
+		m = *p
+		if m == nil {
+			m = make(map[string]string, d.countMembers())
+			*p = m
+		}
 	}
 	for n := 0; ; n++ {
 		k, ok := d.member(n)
@@ -485,10 +519,28 @@ func (d *decoder) strMap(p *map[string]string) {
 			d.bad = true // null gives "", other types an error
 			return
 		}
-		m[k] = d.string()
+		v := d.string()
 		if d.bad {
 			return
 		}
+		if m != nil {
+			m[k] = v
+		}
+	}
+}
+
+// materializeHeaders decodes a "headers" value the fast decoder deferred.
+// The value was checked then, and the same code decodes the same bytes now.
+func (ev *rawEvent) materializeHeaders() {
+	if ev.headersAt == 0 {
+		return
+	}
+	d := decoder{s: ev.src, i: ev.headersAt - 1}
+	ev.headersAt = 0
+	d.strMap(&ev.Headers)
+	d.release()
+	if d.bad {
+		panic("lambdahttp: deferred headers no longer decode") // cannot happen
 	}
 }
 
@@ -743,16 +795,42 @@ var plain = func() (t [256]bool) {
 	return t
 }()
 
+// plainRun returns the index of the first byte at or after i in s that is
+// not plain, eight bytes at a time.
+func plainRun(s string, i int) int {
+	const (
+		lo = 0x0101010101010101
+		hi = 0x8080808080808080
+	)
+	for i+8 <= len(s) {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		q := x ^ ('"' * lo)
+		b := x ^ ('\\' * lo)
+		// Per byte: < 0x20, == '"', == '\\', or >= 0x80. Only bytes above
+		// the first hit can be false hits, so the lowest bit is exact.
+		m := ((x-0x20*lo)&^x | (q-lo)&^q | (b-lo)&^b | x) & hi
+		if m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
+	for i < len(s) && plain[s[i]] {
+		i++
+	}
+	return i
+}
+
 // stringEnd validates the string starting with the quote at s[i] and returns
 // the index after its closing quote. It accepts valid UTF-8 and valid escape
-// sequences only (lone surrogates are left to unquote).
+// sequences only (lone surrogates are left to stringSlow).
 func (d *decoder) stringEnd(i int) (int, bool) {
 	s := d.s
 	i++
-	for i < len(s) {
-		if plain[s[i]] {
-			i++
-			continue
+	for {
+		i = plainRun(s, i)
+		if i >= len(s) {
+			return 0, false
 		}
 		switch c := s[i]; {
 		case c == '"':
@@ -782,79 +860,112 @@ func (d *decoder) stringEnd(i int) (int, bool) {
 			i += size
 		}
 	}
-	return 0, false
 }
 
 // string decodes the string starting at the quote at d.i.
 func (d *decoder) string() string {
 	start := d.i + 1
-	i := start
-	for i < len(d.s) && plain[d.s[i]] {
-		i++
-	}
+	i := plainRun(d.s, start)
 	if i < len(d.s) && d.s[i] == '"' {
 		d.i = i + 1
 		return d.s[start:i] // the common case: plain ASCII
 	}
-	end, ok := d.stringEnd(d.i)
-	if !ok {
-		d.bad = true
-		return ""
-	}
-	d.i = end
-	raw := d.s[start : end-1]
-	if strings.IndexByte(raw[i-start:], '\\') < 0 {
-		return raw
-	}
-	return d.unquote(raw)
+	return d.stringSlow(start, i)
 }
 
-// unquote decodes the escapes of raw, a validated string body.
-func (d *decoder) unquote(raw string) string {
-	var b strings.Builder
-	b.Grow(len(raw))
+// stringSlow decodes the rest of the string whose content starts at start,
+// from the first byte at i that is not plain. Without escapes the string is
+// a substring of the payload; with escapes it is decoded in one pass into
+// the scratch buffer and copied out.
+func (d *decoder) stringSlow(start, i int) string {
+	s := d.s
+	var buf []byte
+	escaped := false
+	run := start // s[run:i] is not yet in buf
 	for {
-		j := strings.IndexByte(raw, '\\')
-		if j < 0 {
-			b.WriteString(raw)
-			return b.String()
+		if i >= len(s) {
+			d.bad = true
+			return ""
 		}
-		b.WriteString(raw[:j])
-		raw = raw[j:]
-		switch c := raw[1]; c {
-		case 'b':
-			b.WriteByte('\b')
-		case 'f':
-			b.WriteByte('\f')
-		case 'n':
-			b.WriteByte('\n')
-		case 'r':
-			b.WriteByte('\r')
-		case 't':
-			b.WriteByte('\t')
-		case 'u':
-			r, _ := hex4(raw, 2)
-			raw = raw[6:]
-			if utf16.IsSurrogate(r) {
-				// Only a high surrogate followed by a low one is a
-				// character; encoding/json replaces the others.
-				r2, ok := rune(0), false
-				if r < 0xdc00 && len(raw) >= 6 && raw[0] == '\\' && raw[1] == 'u' {
-					r2, ok = hex4(raw, 2)
+		switch c := s[i]; {
+		case c == '"':
+			d.i = i + 1
+			if !escaped {
+				return s[start:i]
+			}
+			buf = append(buf, s[run:i]...)
+			d.scratch = buf
+			return string(buf)
+		case c == '\\':
+			if !escaped {
+				escaped = true
+				if d.pooled == nil {
+					if p, ok := scratchPool.Get().(*[]byte); ok {
+						d.pooled, d.scratch = p, *p
+					} else {
+						d.pooled = new([]byte)
+					}
 				}
-				if !ok || r2 < 0xdc00 || r2 > 0xdfff {
+				buf = d.scratch[:0]
+			}
+			buf = append(buf, s[run:i]...)
+			if i+1 >= len(s) {
+				d.bad = true
+				return ""
+			}
+			switch e := s[i+1]; e {
+			case '"', '\\', '/':
+				buf = append(buf, e)
+			case 'b':
+				buf = append(buf, '\b')
+			case 'f':
+				buf = append(buf, '\f')
+			case 'n':
+				buf = append(buf, '\n')
+			case 'r':
+				buf = append(buf, '\r')
+			case 't':
+				buf = append(buf, '\t')
+			case 'u':
+				r, ok := hex4(s, i+2)
+				if !ok {
 					d.bad = true
 					return ""
 				}
-				r = utf16.DecodeRune(r, r2)
-				raw = raw[6:]
+				if utf16.IsSurrogate(r) {
+					// Only a high surrogate followed by a low one is a
+					// character; encoding/json replaces the others.
+					r2, ok := rune(0), false
+					if r < 0xdc00 && i+12 <= len(s) && s[i+6] == '\\' && s[i+7] == 'u' {
+						r2, ok = hex4(s, i+8)
+					}
+					if !ok || r2 < 0xdc00 || r2 > 0xdfff {
+						d.bad = true
+						return ""
+					}
+					r = utf16.DecodeRune(r, r2)
+					i += 6
+				}
+				buf = utf8.AppendRune(buf, r)
+				i += 4
+			default:
+				d.bad = true
+				return ""
 			}
-			b.WriteRune(r)
-			continue
-		default: // '"', '\\', '/'
-			b.WriteByte(c)
+			i += 2
+			run = i
+		case c < 0x20:
+			d.bad = true
+			return ""
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				d.bad = true // encoding/json replaces it; leave that to it
+				return ""
+			}
+			i += size
 		}
-		raw = raw[2:]
+		i = plainRun(s, i)
 	}
 }
 

@@ -7,9 +7,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/aws/aws-lambda-go/events"
 )
 
 // checkDecode compares the hand-written decoder with encoding/json on
@@ -25,10 +29,11 @@ func checkDecode(t *testing.T, payload []byte) bool {
 	var fast rawEvent
 	ok := fastDecode(payload, &fast)
 	if ok {
+		fast.materializeHeaders()
 		if wantErr != nil {
 			t.Fatalf("fast decoder accepted %q, encoding/json rejects it: %v", payload, wantErr)
 		}
-		if diff := cmp.Diff(want, fast); diff != "" {
+		if diff := cmp.Diff(want, fast, ignoreState); diff != "" {
 			t.Fatalf("fast decoder differs from encoding/json on %q (-json +fast):\n%s", payload, diff)
 		}
 	}
@@ -39,12 +44,16 @@ func checkDecode(t *testing.T, payload []byte) bool {
 		t.Fatalf("decodeEvent(%q) error = %v, encoding/json: %v", payload, err, wantErr)
 	}
 	if err == nil {
-		if diff := cmp.Diff(want, got); diff != "" {
+		got.materializeHeaders()
+		if diff := cmp.Diff(want, got, ignoreState); diff != "" {
 			t.Fatalf("decodeEvent differs from encoding/json on %q (-json +decodeEvent):\n%s", payload, diff)
 		}
 	}
 	return ok
 }
+
+// ignoreState ignores the decoder's own fields of rawEvent.
+var ignoreState = cmpopts.IgnoreUnexported(rawEvent{})
 
 // decodeCorpus returns every event file the tests know: our fixtures, the
 // live captures, aws-lambda-go's samples (HTTP and foreign), and the fuzz
@@ -180,4 +189,47 @@ func FuzzDecodeEvent(f *testing.F) {
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		checkDecode(t, payload)
 	})
+}
+
+// TestTypedEvent checks the lazily built typed event: the same as decoding
+// the payload into the aws-lambda-go type directly, for every HTTP event
+// in the corpus, and the same value however often and concurrently asked.
+func TestTypedEvent(t *testing.T) {
+	for name, b := range decodeCorpus(t) {
+		var ev rawEvent
+		var in inbound
+		if decodeEvent(b, &ev) != nil || ev.parse(&in) != nil {
+			continue
+		}
+		var want any
+		switch in.source {
+		case SourceAPIGatewayV1:
+			want = new(events.APIGatewayProxyRequest)
+		case SourceAPIGatewayV2:
+			want = new(events.APIGatewayV2HTTPRequest)
+		case SourceALB:
+			want = new(events.ALBTargetGroupRequest)
+		case SourceFunctionURL:
+			want = new(events.LambdaFunctionURLRequest)
+		}
+		if err := json.Unmarshal(b, want); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		info := &in.info
+		var wg sync.WaitGroup
+		got := make([]any, 4)
+		for i := range got {
+			wg.Go(func() { got[i] = info.typedEvent() })
+		}
+		wg.Wait()
+		for _, g := range got[1:] {
+			if g != got[0] {
+				t.Errorf("%s: typedEvent returned different pointers", name)
+			}
+		}
+		if diff := cmp.Diff(want, got[0]); diff != "" {
+			t.Errorf("%s: typed event differs from json.Unmarshal into %T (-want +got):\n%s", name, want, diff)
+		}
+	}
 }

@@ -45,6 +45,11 @@ type rawEvent struct {
 	Type      marker `json:"type"`
 	MethodArn marker `json:"methodArn"`
 	RouteArn  marker `json:"routeArn"`
+
+	// Decoder state, not part of the JSON.
+	src       string // the payload, when the fast decoder read it
+	headersAt int    // 1 + the offset in src of a "headers" value not decoded yet (see materializeHeaders)
+	auth      any    // requestContext.authorizer decoded for the source's typed event
 }
 
 type rawRequestContext struct {

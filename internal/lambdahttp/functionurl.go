@@ -23,7 +23,27 @@ func (ev *rawEvent) functionURL(in *inbound) error {
 	if err := decodeAuthorizer(rc.Authorizer, &auth); err != nil {
 		return err
 	}
-	e := &events.LambdaFunctionURLRequest{
+	ev.auth = auth
+	ev.materializeHeaders()
+	in.source = src
+	in.info = requestInfo{source: src, raw: ev, requestID: rc.RequestID}
+	in.method = rc.HTTP.Method
+	in.path = ev.RawPath
+	in.rawQuery = ev.RawQueryString
+	in.header = singleValueHeader(ev.Headers, ev.Cookies)
+	in.host = rc.DomainName
+	in.sourceIP = rc.HTTP.SourceIP
+	in.protocol = rc.HTTP.Protocol
+	in.body, in.base64 = ev.Body, ev.IsBase64Encoded
+	return nil
+}
+
+// functionURLEvent builds the typed event of a functionURL request.
+func (ev *rawEvent) functionURLEvent() *events.LambdaFunctionURLRequest {
+	ev.materializeHeaders()
+	rc := &ev.RequestContext
+	auth, _ := ev.auth.(*events.LambdaFunctionURLRequestContextAuthorizerDescription)
+	return &events.LambdaFunctionURLRequest{
 		Version:               ev.Version,
 		RawPath:               ev.RawPath,
 		RawQueryString:        ev.RawQueryString,
@@ -50,15 +70,4 @@ func (ev *rawEvent) functionURL(in *inbound) error {
 		Body:            ev.Body,
 		IsBase64Encoded: ev.IsBase64Encoded,
 	}
-	in.source = src
-	in.info = requestInfo{source: src, event: e, requestID: rc.RequestID}
-	in.method = rc.HTTP.Method
-	in.path = ev.RawPath
-	in.rawQuery = ev.RawQueryString
-	in.header = singleValueHeader(ev.Headers, ev.Cookies)
-	in.host = rc.DomainName
-	in.sourceIP = rc.HTTP.SourceIP
-	in.protocol = rc.HTTP.Protocol
-	in.body, in.base64 = ev.Body, ev.IsBase64Encoded
-	return nil
 }
