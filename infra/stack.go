@@ -189,13 +189,12 @@ func suppressXRayWildcard(role awsiam.Role) {
 	}}, jsii.Bool(true))
 }
 
-// functionLogging is the shared JSON logging setup: Lambda filters by level
-// and sets AWS_LAMBDA_LOG_LEVEL, which the Go code honours too.
-func functionLogging(cfg Config, props *awslambda.FunctionProps) {
-	props.LoggingFormat = awslambda.LoggingFormat_JSON
-	props.ApplicationLogLevelV2 = awslambda.ApplicationLogLevel(cfg.LogLevel)
-	// START/END/REPORT records carry duration and memory per invocation.
-	props.SystemLogLevelV2 = awslambda.SystemLogLevel_INFO
+// jsonLogging is the logging both functions share: JSON lines that Lambda
+// filters by level (it also sets AWS_LAMBDA_LOG_LEVEL, which the Go code
+// honours), and platform records at INFO, because START/END/REPORT carry each
+// invocation's duration and memory.
+func jsonLogging(cfg Config) (awslambda.LoggingFormat, awslambda.ApplicationLogLevel, awslambda.SystemLogLevel) {
+	return awslambda.LoggingFormat_JSON, awslambda.ApplicationLogLevel(cfg.LogLevel), awslambda.SystemLogLevel_INFO
 }
 
 // newHelloFunction is the Cognito-protected /hello function: cmd/hello built
@@ -203,7 +202,8 @@ func functionLogging(cfg Config, props *awslambda.FunctionProps) {
 func newHelloFunction(stack awscdk.Stack, cfg Config, repoDir string) awslambda.Function {
 	logGroup := newLogGroup(stack, "HelloFunctionLogs", cfg, nil)
 	role := newFunctionRole(stack, "HelloFunctionRole", logGroup)
-	props := &awslambda.FunctionProps{
+	format, appLevel, sysLevel := jsonLogging(cfg)
+	fn := awslambda.NewFunction(stack, jsii.String("HelloFunction"), &awslambda.FunctionProps{
 		Description:  jsii.String("r2r GET /hello: greets the Cognito user"),
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture: awslambda.Architecture_ARM_64(),
@@ -222,9 +222,10 @@ func newHelloFunction(stack awscdk.Stack, cfg Config, repoDir string) awslambda.
 		Environment: &map[string]*string{
 			"ALLOW_ORIGINS": jsii.String(strings.Join(cfg.CORSAllowOrigins, ",")),
 		},
-	}
-	functionLogging(cfg, props)
-	fn := awslambda.NewFunction(stack, jsii.String("HelloFunction"), props)
+		LoggingFormat:         format,
+		ApplicationLogLevelV2: appLevel,
+		SystemLogLevelV2:      sysLevel,
+	})
 	suppressXRayWildcard(role)
 	return fn
 }
@@ -234,8 +235,14 @@ func newHelloFunction(stack awscdk.Stack, cfg Config, repoDir string) awslambda.
 func newAPIFunction(stack awscdk.Stack, cfg Config, imageDir string) awslambda.DockerImageFunction {
 	logGroup := newLogGroup(stack, "ApiFunctionLogs", cfg, nil)
 	role := newFunctionRole(stack, "ApiFunctionRole", logGroup)
-	props := &awslambda.FunctionProps{
-		Description:  jsii.String("r2r API (/api/*): Go net/http server in a container image"),
+	format, appLevel, sysLevel := jsonLogging(cfg)
+	fn := awslambda.NewDockerImageFunction(stack, jsii.String("ApiFunction"), &awslambda.DockerImageFunctionProps{
+		Description: jsii.String("r2r API (/api/*): Go net/http server in a container image"),
+		Code: awslambda.DockerImageCode_FromImageAsset(jsii.String(imageDir), &awslambda.AssetImageCodeProps{
+			Platform:   awsecrassets.Platform_LINUX_ARM64(),
+			IgnoreMode: awscdk.IgnoreMode_DOCKER,
+			Exclude:    jsii.Strings(imageExcludes...),
+		}),
 		Architecture: awslambda.Architecture_ARM_64(),
 		MemorySize:   jsii.Number(512),
 		// API Gateway gives up after 29 s; running longer would only burn money.
@@ -248,25 +255,9 @@ func newAPIFunction(stack awscdk.Stack, cfg Config, imageDir string) awslambda.D
 			"LOG_LEVEL":          jsii.String(cfg.LogLevel),
 			"CORS_ALLOW_ORIGINS": jsii.String(strings.Join(cfg.CORSAllowOrigins, ",")),
 		},
-	}
-	functionLogging(cfg, props)
-	fn := awslambda.NewDockerImageFunction(stack, jsii.String("ApiFunction"), &awslambda.DockerImageFunctionProps{
-		Code: awslambda.DockerImageCode_FromImageAsset(jsii.String(imageDir), &awslambda.AssetImageCodeProps{
-			Platform:   awsecrassets.Platform_LINUX_ARM64(),
-			IgnoreMode: awscdk.IgnoreMode_DOCKER,
-			Exclude:    jsii.Strings(imageExcludes...),
-		}),
-		Description:           props.Description,
-		Architecture:          props.Architecture,
-		MemorySize:            props.MemorySize,
-		Timeout:               props.Timeout,
-		Tracing:               props.Tracing,
-		LogGroup:              props.LogGroup,
-		Role:                  props.Role,
-		Environment:           props.Environment,
-		LoggingFormat:         props.LoggingFormat,
-		ApplicationLogLevelV2: props.ApplicationLogLevelV2,
-		SystemLogLevelV2:      props.SystemLogLevelV2,
+		LoggingFormat:         format,
+		ApplicationLogLevelV2: appLevel,
+		SystemLogLevelV2:      sysLevel,
 	})
 	suppressXRayWildcard(role)
 	return fn
@@ -320,7 +311,7 @@ func newRestAPI(stack awscdk.Stack, cfg Config, pool awscognito.IUserPool, hello
 		},
 		// The Go adapter base64-encodes every non-text body and sets
 		// isBase64Encoded; API Gateway decodes it only when the request's Accept
-		// matches a binary media type. "*/*" matches every request, so images,
+		// header (or Content-Type) matches a binary media type. "*/*" matches every request, so images,
 		// PDFs and gzip-encoded bodies reach clients intact whatever their type;
 		// a list of types would corrupt any type not on it. The price: request
 		// bodies arrive base64-encoded (the adapter decodes them) and the CORS
