@@ -239,3 +239,43 @@ func TestRunMetrics(t *testing.T) {
 		})
 	}
 }
+
+// The stream route sends each event as it is written: the first word arrives
+// while the server is still waiting to send the second.
+func TestRunStreamsEvents(t *testing.T) {
+	base, _, _ := startRun(t, map[string]string{"PORT": "0"})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/hello/stream?interval_ms=5000", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); res.StatusCode != 200 || ct != "text/event-stream" {
+		t.Fatalf("GET /api/hello/stream = %d %q, want 200 text/event-stream", res.StatusCode, ct)
+	}
+	first := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(res.Body)
+		var event []string
+		for sc.Scan() {
+			if sc.Text() == "" {
+				first <- strings.Join(event, "\n")
+				return
+			}
+			event = append(event, sc.Text())
+		}
+		first <- "stream ended: " + strings.Join(event, "\n")
+	}()
+	// The second word comes 5 s after the first: a buffered response would
+	// deliver nothing before then.
+	select {
+	case got := <-first:
+		if got != "id: 1\ndata: Hello" {
+			t.Errorf("first event = %q, want %q", got, "id: 1\ndata: Hello")
+		}
+	case <-time.After(4 * time.Second):
+		t.Fatal("no event within 4 s: the response is not streamed")
+	}
+}

@@ -348,7 +348,10 @@ func limitBody(limit int64) func(http.Handler) http.Handler {
 // deadline (on Lambda, the invocation's) when the handler has not finished,
 // rather than letting the platform kill the invocation with no answer. The
 // handler runs with the shortened deadline, so well-behaved handlers stop too.
-// Requests without a deadline (the local server's) pass straight through.
+// The response is held back until the handler is done, so the 504 can replace
+// it; a handler that flushes (a stream) sends from then on, and one still
+// streaming at the deadline is cut off there. Requests without a deadline (the
+// local server's) pass straight through.
 func answerBeforeDeadline(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		deadline, ok := r.Context().Deadline()
@@ -361,7 +364,7 @@ func answerBeforeDeadline(next http.Handler) http.Handler {
 		ctx, cancel := context.WithDeadline(r.Context(), deadline.Add(-margin))
 		defer cancel()
 
-		tw := &timeoutWriter{header: make(http.Header)}
+		tw := &timeoutWriter{dst: w, header: make(http.Header)}
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -369,22 +372,29 @@ func answerBeforeDeadline(next http.Handler) http.Handler {
 		}()
 		select {
 		case <-done:
-			tw.copyTo(w)
+			tw.finish()
 		case <-ctx.Done():
-			tw.abandon()
-			writeError(w, r, http.StatusGatewayTimeout, "", fmt.Errorf("handler still running at the deadline: %w", ctx.Err()))
+			cause := fmt.Errorf("handler still running at the deadline: %w", ctx.Err())
+			if tw.abandon() {
+				stateFrom(r.Context()).log(r.Context(), slog.LevelError, "response cut off",
+					slog.String("error", cause.Error()))
+				return
+			}
+			writeError(w, r, http.StatusGatewayTimeout, "", cause)
 		}
 	})
 }
 
-// timeoutWriter buffers a response until the handler is done, so that the
-// 504 can still be sent when it is not done in time.
+// timeoutWriter holds a response back until the handler is done or flushes,
+// and drops what the handler writes once it has been abandoned at the deadline.
 type timeoutWriter struct {
+	dst       http.ResponseWriter
 	mu        sync.Mutex
 	header    http.Header
 	sent      http.Header // the header as it was at WriteHeader
 	status    int
 	body      bytes.Buffer
+	committed bool // flushed: the status is sent and writes go straight to dst
 	abandoned bool
 }
 
@@ -412,29 +422,62 @@ func (w *timeoutWriter) Write(p []byte) (int, error) {
 		w.status = http.StatusOK
 		w.sent = w.header.Clone()
 	}
+	if w.committed {
+		return w.dst.Write(p)
+	}
 	return w.body.Write(p)
 }
 
-func (w *timeoutWriter) abandon() {
+// Flush sends what is held back and everything after it as it comes.
+func (w *timeoutWriter) Flush() {
 	w.mu.Lock()
-	w.abandoned = true
-	w.mu.Unlock()
+	defer w.mu.Unlock()
+	if w.abandoned {
+		return
+	}
+	w.commit(false)
+	http.NewResponseController(w.dst).Flush()
 }
 
-func (w *timeoutWriter) copyTo(dst http.ResponseWriter) {
+// abandon stops the handler's writes from reaching the client, and reports
+// whether part of the response has been sent already.
+func (w *timeoutWriter) abandon() (committed bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.abandoned = true
+	return w.committed
+}
+
+// finish sends the response of a handler that returned in time.
+func (w *timeoutWriter) finish() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.commit(true)
+}
+
+// commit sends the status, the header and the body held so far; complete
+// says the body is all there is, so its length is known.
+func (w *timeoutWriter) commit(complete bool) {
+	if w.committed {
+		return
+	}
+	w.committed = true
 	if w.status == 0 {
 		w.status = http.StatusOK
-		w.sent = w.header
+		w.sent = w.header.Clone()
 	}
-	h := dst.Header()
+	h := w.dst.Header()
 	for k, v := range w.sent {
 		h[k] = v
 	}
-	if h.Get("Content-Length") == "" && w.body.Len() > 0 {
+	if complete && h.Get("Content-Length") == "" && w.body.Len() > 0 {
 		h.Set("Content-Length", strconv.Itoa(w.body.Len()))
 	}
-	dst.WriteHeader(w.status)
-	dst.Write(w.body.Bytes())
+	w.dst.WriteHeader(w.status)
+	if w.body.Len() > 0 {
+		w.dst.Write(w.body.Bytes())
+		w.body.Reset()
+	}
 }
 
 // chain applies middleware so that the first one listed is the outermost.

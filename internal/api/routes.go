@@ -9,6 +9,7 @@ import (
 // addRoutes lists the whole API surface.
 func addRoutes(mux *http.ServeMux, api huma.API, cfg Config) {
 	huma.Register(api, helloOperation(cfg), handleHello())
+	huma.Register(api, helloStreamOperation(cfg), handleHelloStream())
 	huma.Register(api, healthzOperation(cfg), handleHealthz(cfg))
 	mux.Handle("GET /api/docs", handleDocsPage())
 	mux.Handle("GET /api/docs/assets/{file}", handleDocsAsset())

@@ -265,6 +265,12 @@ func TestDeadline(t *testing.T) {
 		mux.HandleFunc("GET /api/polite", func(w http.ResponseWriter, r *http.Request) {
 			<-r.Context().Done()
 		})
+		mux.HandleFunc("GET /api/drip", func(w http.ResponseWriter, r *http.Request) {
+			w.Write([]byte("first\n"))
+			http.NewResponseController(w).Flush()
+			<-release // still streaming at the deadline
+			w.Write([]byte("late\n"))
+		})
 		mux.HandleFunc("GET /api/quick", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("X-Quick", "yes")
 			w.WriteHeader(http.StatusCreated)
@@ -300,12 +306,33 @@ func TestDeadline(t *testing.T) {
 			t.Errorf("X-Late was sent although set after WriteHeader")
 		}
 	})
-	found := false
+	t.Run("stream under a deadline", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		w := serve(h, httptest.NewRequestWithContext(ctx, "GET", "/api/hello/stream", nil))
+		if w.Code != 200 || !w.Flushed || w.Body.String() != "id: 1\ndata: Hello\n\nid: 2\ndata: World\n\n" {
+			t.Errorf("GET /api/hello/stream = %d flushed %v %q, want 200, flushed, both events", w.Code, w.Flushed, w.Body.String())
+		}
+	})
+	t.Run("stream cut off at the deadline", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		w := serve(h, httptest.NewRequestWithContext(ctx, "GET", "/api/drip", nil))
+		if w.Code != 200 || w.Body.String() != "first\n" {
+			t.Errorf("GET /api/drip = %d %q, want 200 and only what was flushed before the deadline", w.Code, w.Body.String())
+		}
+	})
+	var timeouts, cutoffs int
 	for _, l := range logs.lines(t) {
-		found = found || (l["msg"] == "request failed" && l["status"] == 504.0 && l["level"] == "ERROR")
+		if l["msg"] == "request failed" && l["status"] == 504.0 && l["level"] == "ERROR" {
+			timeouts++
+		}
+		if l["msg"] == "response cut off" && l["level"] == "ERROR" {
+			cutoffs++
+		}
 	}
-	if !found {
-		t.Error("no error log line for the 504")
+	if timeouts != 2 || cutoffs != 1 {
+		t.Errorf("logged %d 504s and %d cut-off streams, want 2 and 1", timeouts, cutoffs)
 	}
 }
 

@@ -47,10 +47,10 @@ func Validate(line []byte) (map[string]float64, error) {
 	values := map[string]float64{}
 	for _, d := range aws.CloudWatchMetrics {
 		if d.Namespace == nil || *d.Namespace == "" || len(*d.Namespace) > 255 {
-			return nil, fmt.Errorf("Namespace missing or not 1-255 characters")
+			return nil, fmt.Errorf("namespace missing or not 1-255 characters")
 		}
 		if d.Dimensions == nil {
-			return nil, fmt.Errorf("Dimensions missing")
+			return nil, fmt.Errorf("dimensions missing")
 		}
 		for _, set := range d.Dimensions {
 			if len(set) > 30 {
