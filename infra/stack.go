@@ -310,12 +310,13 @@ func newRestAPI(stack awscdk.Stack, cfg Config, pool awscognito.IUserPool, hello
 			AllowHeaders: jsii.Strings(corsHeaders...),
 		},
 		// The Go adapter base64-encodes every non-text body and sets
-		// isBase64Encoded; API Gateway decodes it only when the request's Accept
-		// header (or Content-Type) matches a binary media type. "*/*" matches every request, so images,
-		// PDFs and gzip-encoded bodies reach clients intact whatever their type;
-		// a list of types would corrupt any type not on it. The price: request
-		// bodies arrive base64-encoded (the adapter decodes them) and the CORS
-		// mock integrations must convert to text (see fixPreflightForBinary).
+		// isBase64Encoded; API Gateway decodes it only when the request's
+		// Accept header (or Content-Type) matches a binary media type. "*/*"
+		// matches every request, so images, PDFs and gzip-encoded bodies reach
+		// clients intact whatever their type; a list of types would corrupt any
+		// type not on it. The price: request bodies arrive base64-encoded (the
+		// adapter decodes them) and the CORS mock integrations must convert to
+		// text (see fixPreflightForBinary).
 		BinaryMediaTypes: jsii.Strings("*/*"),
 		// Execution logging needs the account's API Gateway CloudWatch role.
 		CloudWatchRole: jsii.Bool(true),
