@@ -171,17 +171,15 @@ func queryUnescape(s string) string {
 
 // multiValueHeader builds the request header from a REST/ALB event: from
 // multiValueHeaders when present (it has every value; headers has only the
-// last), else from headers. All values share one backing array.
+// last), else from headers. The values share one or a few backing arrays.
 func multiValueHeader(multi map[string][]string, single map[string]string) http.Header {
 	if len(multi) == 0 {
 		return singleValueHeader(single, nil)
 	}
-	total := 0
-	for _, vs := range multi {
-		total += len(vs)
-	}
 	h := make(http.Header, len(multi))
-	vals := make([]string, 0, total)
+	// Usually one value a header. Should the guess be short, append moves
+	// on to a new array; the slices already handed out keep the old one.
+	vals := make([]string, 0, len(multi)+len(multi)/4)
 	for k, vs := range multi {
 		if len(vs) == 0 {
 			continue
