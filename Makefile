@@ -10,7 +10,8 @@ CDK       := npx --yes aws-cdk@$(CDK_VERSION)
 CDK_VERSION ?= 2.1033.0
 
 .PHONY: run dev test test-go test-infra fuzz lint vet staticcheck vulncheck bench \
-        synth diff deploy destroy clean
+        synth diff deploy destroy clean \
+        build image coldstart lint-docker rie test-image
 
 ## run: serve the API locally on :8000 (PORT overrides)
 run:
@@ -21,10 +22,10 @@ dev:
 	$(TOOL) air -c .air.toml
 
 ## test: every test of the repository (what CI runs)
-test: test-go test-infra fuzz lint vulncheck
+test: test-go test-infra fuzz lint vulncheck test-image
 
 ## test-go: the app module's tests, with the race detector and the test-only routes
-test-go:
+test-go: $(RIE)
 	$(GO) test -race -count=1 -tags r2rtest ./...
 
 ## test-infra: the CDK stack's tests (synthesis, assertions, cdk-nag)
@@ -68,6 +69,48 @@ deploy:
 	cd infra && $(CDK) deploy
 destroy:
 	cd infra && $(CDK) destroy
+
+# The Lambda bootstrap and its container image. scripts/build.sh holds the
+# build flags; the Dockerfile runs the same script.
+GOARCH         ?= arm64
+COLDSTART_ARCH ?= amd64
+RIE_VERSION    := v0.0.0-20261030222936-bef5c4ba774d
+RIE            := bin/aws-lambda-rie
+# bin/bootstrap is arm64 (what the image holds); other architectures get a
+# suffix, so an amd64 build never passes for the arm64 one.
+bootstrap_path = bin/bootstrap$(if $(filter arm64,$(1)),,-$(1))
+
+## build: the Lambda bootstrap for linux/arm64 in bin/bootstrap (GOARCH=amd64: bin/bootstrap-amd64), built as the image builds it
+build:
+	GOARCH=$(GOARCH) OUT=$(call bootstrap_path,$(GOARCH)) scripts/build.sh
+
+## image: the container image r2r-api for linux/GOARCH (needs a Docker engine with BuildKit)
+image:
+	docker build --platform linux/$(GOARCH) \
+	  --build-arg VERSION=$(or $(VERSION),$(shell git describe --always --dirty 2>/dev/null),devel) -t r2r-api .
+
+## coldstart: cold and warm start figures of the production bootstrap under RIE (COLDSTART_ARCH=arm64 runs it through qemu; COLDSTART_FLAGS for -n, -m)
+coldstart: $(RIE)
+	GOARCH=$(COLDSTART_ARCH) OUT=$(call bootstrap_path,$(COLDSTART_ARCH)) scripts/build.sh
+	$(GO) run ./cmd/coldstart -rie $(RIE) -bootstrap $(call bootstrap_path,$(COLDSTART_ARCH)) $(COLDSTART_FLAGS)
+
+## lint-docker: the Dockerfile against BuildKit's checks (those of docker build --check), offline
+lint-docker:
+	$(GO) build -C tools/dockerlint -o $(CURDIR)/bin/dockerlint .
+	bin/dockerlint Dockerfile
+
+## rie: install the Lambda Runtime Interface Emulator into bin/ (the end-to-end tests run the binary under it)
+rie: $(RIE)
+$(RIE):
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION)
+
+## test-image: Dockerfile lint (and the linter's own tests); make build for arm64 and amd64, both run under RIE (arm64 through qemu)
+test-image: lint-docker $(RIE)
+	cd tools/dockerlint && $(GO) test -count=1 ./...
+	$(MAKE) build GOARCH=arm64
+	$(MAKE) build GOARCH=amd64
+	R2R_BOOTSTRAP_ARM64=$(CURDIR)/bin/bootstrap R2R_BOOTSTRAP_AMD64=$(CURDIR)/bin/bootstrap-amd64 \
+	  $(GO) test -count=1 -run '^TestProductionBootstrap$$' ./cmd/api
 
 clean:
 	rm -rf bin tmp infra/cdk.out

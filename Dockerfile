@@ -1,0 +1,45 @@
+# syntax=docker/dockerfile:1
+
+# The r2r API as a Lambda container image: the Go binary as the bootstrap of
+# the OS-only runtime image. arm64 by default, as the function runs:
+#
+#   docker build --platform linux/arm64 -t r2r-api .
+#   docker run --platform linux/arm64 -p 9000:8080 r2r-api
+#
+# The build stage runs on the builder's own platform and cross-compiles (no
+# emulation, so an arm64 image builds at native speed on amd64), with the flags
+# of scripts/build.sh, the same script `make build` runs.
+
+# Go 1.27.3, the release the Makefile pins (GOTOOLCHAIN). Pinned by tag only:
+# this file was written offline, where no registry could give the digest; pin
+# it (golang:1.27.3-trixie@sha256:...) once `docker buildx imagetools inspect`
+# can be run.
+FROM --platform=$BUILDPLATFORM golang:1.27.3-trixie AS build
+# Set by BuildKit from --platform; the default serves builders without it.
+ARG TARGETARCH=arm64
+WORKDIR /src
+
+# Modules first: this layer stays cached until go.mod or go.sum change.
+COPY go.mod go.sum ./
+RUN --mount=type=cache,target=/go/pkg/mod \
+    go mod download
+
+COPY scripts/build.sh scripts/build.sh
+COPY cmd/api cmd/api
+COPY internal internal
+# VERSION is declared here, not above, so a new version does not invalidate
+# the module download layer.
+ARG VERSION=devel
+RUN --mount=type=cache,target=/go/pkg/mod \
+    --mount=type=cache,target=/root/.cache/go-build \
+    GOARCH="$TARGETARCH" VERSION="$VERSION" OUT=/out/bootstrap scripts/build.sh
+
+# Lambda's OS-only runtime (Amazon Linux 2023). Its ENTRYPOINT,
+# /lambda-entrypoint.sh, execs ${LAMBDA_RUNTIME_DIR}/bootstrap when Lambda
+# runs it, and the built-in Runtime Interface Emulator (port 8080) otherwise,
+# which is what `docker run` gets locally.
+FROM public.ecr.aws/lambda/provided:al2023
+COPY --from=build /out/bootstrap ${LAMBDA_RUNTIME_DIR}/bootstrap
+# The entrypoint wants exactly one argument, the handler name (it becomes
+# _HANDLER); a Go bootstrap ignores it, so any name will do.
+CMD ["bootstrap"]
