@@ -26,9 +26,12 @@ func (ev *rawEvent) alb(in *inbound) error {
 	in.method = ev.HTTPMethod
 	in.path = ev.Path
 	in.albMultiValue = ev.MultiValueHeaders != nil || ev.MultiValueQueryStringParameters != nil
+	if ev.MultiValueQueryStringParameters == nil {
+		ev.materialize(lazyQuery)
+	}
 	in.rawQuery = encodeQuery(ev.MultiValueQueryStringParameters, ev.QueryStringParameters, true)
 	if len(ev.MultiValueHeaders) == 0 {
-		ev.materializeHeaders()
+		ev.materialize(lazyHeaders)
 	}
 	in.header = multiValueHeader(ev.MultiValueHeaders, ev.Headers)
 	in.sourceIP = albClientIP(in.header)
@@ -38,7 +41,7 @@ func (ev *rawEvent) alb(in *inbound) error {
 
 // albEvent builds the typed event of an alb request.
 func (ev *rawEvent) albEvent() *events.ALBTargetGroupRequest {
-	ev.materializeHeaders()
+	ev.materializeAll()
 	return &events.ALBTargetGroupRequest{
 		HTTPMethod:                      ev.HTTPMethod,
 		Path:                            ev.Path,

@@ -22,19 +22,22 @@ func (ev *rawEvent) apigwV1(in *inbound) error {
 		return fmt.Errorf("%w: %s event without a path", ErrUnsupportedEvent, src)
 	}
 	rc := &ev.RequestContext
-	var auth map[string]any
-	if err := decodeAuthorizer(rc.Authorizer, &auth); err != nil {
+	auth, err := decodeAuthorizer[map[string]any](rc.Authorizer)
+	if err != nil {
 		return err
 	}
 	ev.auth = auth
 	in.source = src
-	in.info = requestInfo{source: src, raw: ev, requestID: rc.RequestID, stageVariables: ev.StageVariables}
+	in.info = requestInfo{source: src, raw: ev, requestID: rc.RequestID}
 	in.method = ev.HTTPMethod
 	in.path = ev.Path
 	// multiValueQueryStringParameters holds every value, already decoded.
+	if ev.MultiValueQueryStringParameters == nil {
+		ev.materialize(lazyQuery)
+	}
 	in.rawQuery = encodeQuery(ev.MultiValueQueryStringParameters, ev.QueryStringParameters, false)
 	if len(ev.MultiValueHeaders) == 0 {
-		ev.materializeHeaders()
+		ev.materialize(lazyHeaders)
 	}
 	in.header = multiValueHeader(ev.MultiValueHeaders, ev.Headers)
 	in.host = rc.DomainName
@@ -46,7 +49,7 @@ func (ev *rawEvent) apigwV1(in *inbound) error {
 
 // apigwV1Event builds the typed event of an apigwV1 request.
 func (ev *rawEvent) apigwV1Event() *events.APIGatewayProxyRequest {
-	ev.materializeHeaders()
+	ev.materializeAll()
 	rc := &ev.RequestContext
 	auth, _ := ev.auth.(map[string]any)
 	return &events.APIGatewayProxyRequest{

@@ -26,14 +26,14 @@ func (ev *rawEvent) apigwV2(in *inbound) error {
 	if path == "" {
 		return fmt.Errorf("%w: %s event without rawPath", ErrUnsupportedEvent, src)
 	}
-	var auth *events.APIGatewayV2HTTPRequestContextAuthorizerDescription
-	if err := decodeAuthorizer(rc.Authorizer, &auth); err != nil {
+	auth, err := decodeAuthorizer[*events.APIGatewayV2HTTPRequestContextAuthorizerDescription](rc.Authorizer)
+	if err != nil {
 		return err
 	}
 	ev.auth = auth
-	ev.materializeHeaders()
+	ev.materialize(lazyHeaders)
 	in.source = src
-	in.info = requestInfo{source: src, raw: ev, requestID: rc.RequestID, stageVariables: ev.StageVariables}
+	in.info = requestInfo{source: src, raw: ev, requestID: rc.RequestID}
 	in.method = rc.HTTP.Method
 	in.path = path
 	in.pathDecoded = true
@@ -51,7 +51,7 @@ func (ev *rawEvent) apigwV2(in *inbound) error {
 
 // apigwV2Event builds the typed event of an apigwV2 request.
 func (ev *rawEvent) apigwV2Event() *events.APIGatewayV2HTTPRequest {
-	ev.materializeHeaders()
+	ev.materializeAll()
 	rc := &ev.RequestContext
 	auth, _ := ev.auth.(*events.APIGatewayV2HTTPRequestContextAuthorizerDescription)
 	return &events.APIGatewayV2HTTPRequest{

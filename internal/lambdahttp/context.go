@@ -38,13 +38,12 @@ func (s Source) String() string {
 
 // requestInfo is the one context value Invoke adds; the accessors read it.
 type requestInfo struct {
-	source         Source
-	raw            *rawEvent // the decoded event, from which the typed one is built
-	once           sync.Once
-	event          any // pointer to the typed aws-lambda-go event, once built
-	requestID      string
-	traceHeader    string // the request's X-Amzn-Trace-Id header
-	stageVariables map[string]string
+	source      Source
+	raw         *rawEvent // the decoded event, from which the typed one is built
+	once        sync.Once
+	event       any // pointer to the typed aws-lambda-go event, once built
+	requestID   string
+	traceHeader string // the request's X-Amzn-Trace-Id header
 }
 
 type requestInfoKey struct{}
@@ -120,7 +119,11 @@ func TraceIDFromContext(ctx context.Context) string {
 // variables (nil for ALB and Function URLs, or when there are none).
 func StageVariablesFromContext(ctx context.Context) map[string]string {
 	if info := infoFrom(ctx); info != nil {
-		return maps.Clone(info.stageVariables)
+		switch info.source {
+		case SourceAPIGatewayV1, SourceAPIGatewayV2:
+			info.typedEvent() // decodes the deferred maps, once
+			return maps.Clone(info.raw.StageVariables)
+		}
 	}
 	return nil
 }

@@ -27,6 +27,11 @@ import (
 // anyway. So whatever the fast path returns is what encoding/json returns,
 // and every error is encoding/json's own. TestDecodeMatchesJSON and
 // FuzzDecodeEvent compare the two.
+//
+// Some fields are filled late: the fast path checks the "headers",
+// "queryStringParameters", "pathParameters" and "stageVariables" objects but
+// leaves decoding them to materialize, which the code that reads them calls
+// first (see lazyMap).
 func decodeEvent(payload []byte, ev *rawEvent) error {
 	if fastDecode(payload, ev) {
 		return nil
@@ -152,21 +157,13 @@ func (d *decoder) event(ev *rawEvent) {
 		case "cookies":
 			d.strSlice(&ev.Cookies)
 		case "headers":
-			if ev.headersAt == 0 && ev.Headers == nil {
-				// Only the typed event and payload 2.0 need the
-				// map; decode it when one of them asks.
-				ev.headersAt = d.i + 1
-				d.strMap(nil)
-			} else {
-				ev.materializeHeaders() // duplicate keys: in order
-				d.strMap(&ev.Headers)
-			}
+			d.lazyStrMap(ev, lazyHeaders)
 		case "queryStringParameters":
-			d.strMap(&ev.QueryStringParameters)
+			d.lazyStrMap(ev, lazyQuery)
 		case "pathParameters":
-			d.strMap(&ev.PathParameters)
+			d.lazyStrMap(ev, lazyPathParameters)
 		case "stageVariables":
-			d.strMap(&ev.StageVariables)
+			d.lazyStrMap(ev, lazyStageVariables)
 		case "requestContext":
 			d.requestContext(&ev.RequestContext)
 		case "body":
@@ -529,18 +526,67 @@ func (d *decoder) strMap(p *map[string]string) {
 	}
 }
 
-// materializeHeaders decodes a "headers" value the fast decoder deferred.
-// The value was checked then, and the same code decodes the same bytes now.
-func (ev *rawEvent) materializeHeaders() {
-	if ev.headersAt == 0 {
+// The map[string]string fields of rawEvent the fast decoder leaves
+// undecoded until asked for: serving a request often needs none of them (a
+// REST API request reads only the multi-value maps).
+type lazyMap int
+
+const (
+	lazyHeaders lazyMap = iota
+	lazyQuery
+	lazyPathParameters
+	lazyStageVariables
+	numLazy
+)
+
+func (ev *rawEvent) lazyField(f lazyMap) *map[string]string {
+	switch f {
+	case lazyHeaders:
+		return &ev.Headers
+	case lazyQuery:
+		return &ev.QueryStringParameters
+	case lazyPathParameters:
+		return &ev.PathParameters
+	}
+	return &ev.StageVariables
+}
+
+// lazyStrMap checks the map value for field f and records where it is, to
+// be decoded by materialize. Only a value decoded into a nil map is
+// deferred (the first, or one after a null), and a deferred one is decoded
+// before the next value for the same key, so the decoding order and thus
+// the result are those of decoding each value where it stands.
+func (d *decoder) lazyStrMap(ev *rawEvent, f lazyMap) {
+	p := ev.lazyField(f)
+	if ev.lazyAt[f] == 0 && *p == nil {
+		ev.lazyAt[f] = d.i + 1
+		d.strMap(nil)
 		return
 	}
-	d := decoder{s: ev.src, i: ev.headersAt - 1}
-	ev.headersAt = 0
-	d.strMap(&ev.Headers)
+	ev.materialize(f)
+	d.strMap(p)
+}
+
+// materialize decodes the value of field f the fast decoder deferred, if
+// any. The value was checked then, and the same code decodes the same bytes
+// now.
+func (ev *rawEvent) materialize(f lazyMap) {
+	if ev.lazyAt[f] == 0 {
+		return
+	}
+	d := decoder{s: ev.src, i: ev.lazyAt[f] - 1}
+	ev.lazyAt[f] = 0
+	d.strMap(ev.lazyField(f))
 	d.release()
 	if d.bad {
-		panic("lambdahttp: deferred headers no longer decode") // cannot happen
+		panic("lambdahttp: a deferred map no longer decodes") // cannot happen
+	}
+}
+
+// materializeAll decodes every deferred field.
+func (ev *rawEvent) materializeAll() {
+	for f := range numLazy {
+		ev.materialize(f)
 	}
 }
 

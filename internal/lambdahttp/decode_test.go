@@ -1,6 +1,7 @@
 package lambdahttp
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -29,7 +30,7 @@ func checkDecode(t *testing.T, payload []byte) bool {
 	var fast rawEvent
 	ok := fastDecode(payload, &fast)
 	if ok {
-		fast.materializeHeaders()
+		fast.materializeAll()
 		if wantErr != nil {
 			t.Fatalf("fast decoder accepted %q, encoding/json rejects it: %v", payload, wantErr)
 		}
@@ -44,7 +45,7 @@ func checkDecode(t *testing.T, payload []byte) bool {
 		t.Fatalf("decodeEvent(%q) error = %v, encoding/json: %v", payload, err, wantErr)
 	}
 	if err == nil {
-		got.materializeHeaders()
+		got.materializeAll()
 		if diff := cmp.Diff(want, got, ignoreState); diff != "" {
 			t.Fatalf("decodeEvent differs from encoding/json on %q (-json +decodeEvent):\n%s", payload, diff)
 		}
@@ -217,12 +218,29 @@ func TestTypedEvent(t *testing.T) {
 			continue
 		}
 		info := &in.info
+		ctx := context.WithValue(context.Background(), requestInfoKey{}, info)
 		var wg sync.WaitGroup
 		got := make([]any, 4)
+		stage := make([]map[string]string, len(got))
 		for i := range got {
-			wg.Go(func() { got[i] = info.typedEvent() })
+			wg.Go(func() {
+				stage[i] = StageVariablesFromContext(ctx)
+				got[i], _ = EventFromContext(ctx)
+			})
 		}
 		wg.Wait()
+		var wantStage map[string]string
+		switch w := want.(type) {
+		case *events.APIGatewayProxyRequest:
+			wantStage = w.StageVariables
+		case *events.APIGatewayV2HTTPRequest:
+			wantStage = w.StageVariables
+		}
+		for _, sv := range stage {
+			if diff := cmp.Diff(wantStage, sv); diff != "" {
+				t.Errorf("%s: StageVariablesFromContext differs (-want +got):\n%s", name, diff)
+			}
+		}
 		for _, g := range got[1:] {
 			if g != got[0] {
 				t.Errorf("%s: typedEvent returned different pointers", name)

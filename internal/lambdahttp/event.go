@@ -47,9 +47,9 @@ type rawEvent struct {
 	RouteArn  marker `json:"routeArn"`
 
 	// Decoder state, not part of the JSON.
-	src       string // the payload, when the fast decoder read it
-	headersAt int    // 1 + the offset in src of a "headers" value not decoded yet (see materializeHeaders)
-	auth      any    // requestContext.authorizer decoded for the source's typed event
+	src    string       // the payload, when the fast decoder read it
+	lazyAt [numLazy]int // 1 + the offset in src of a map value not decoded yet, or 0 (see lazyMap)
+	auth   any          // requestContext.authorizer decoded for the source's typed event
 }
 
 type rawRequestContext struct {
@@ -144,16 +144,18 @@ func (ev *rawEvent) parse(in *inbound) error {
 	return fmt.Errorf("%w: not an API Gateway, ALB or Function URL HTTP request event", ErrUnsupportedEvent)
 }
 
-// decodeAuthorizer decodes the raw requestContext.authorizer into v, leaving
-// v untouched for an absent or null authorizer.
-func decodeAuthorizer(raw json.RawMessage, v any) error {
+// decodeAuthorizer decodes the raw requestContext.authorizer into a T; an
+// absent or null authorizer gives T's zero value.
+func decodeAuthorizer[T any](raw json.RawMessage) (T, error) {
+	var zero T
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return nil
+		return zero, nil
 	}
+	v := new(T) // allocated only here: most requests have no authorizer
 	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("%w: decoding requestContext.authorizer: %v", ErrUnsupportedEvent, err)
+		return zero, fmt.Errorf("%w: decoding requestContext.authorizer: %v", ErrUnsupportedEvent, err)
 	}
-	return nil
+	return *v, nil
 }
 
 // validMethod reports whether m is an HTTP token, as net/http requires.

@@ -19,12 +19,12 @@ func (ev *rawEvent) functionURL(in *inbound) error {
 	if ev.RawPath == "" {
 		return fmt.Errorf("%w: %s event without rawPath", ErrUnsupportedEvent, src)
 	}
-	var auth *events.LambdaFunctionURLRequestContextAuthorizerDescription
-	if err := decodeAuthorizer(rc.Authorizer, &auth); err != nil {
+	auth, err := decodeAuthorizer[*events.LambdaFunctionURLRequestContextAuthorizerDescription](rc.Authorizer)
+	if err != nil {
 		return err
 	}
 	ev.auth = auth
-	ev.materializeHeaders()
+	ev.materialize(lazyHeaders)
 	in.source = src
 	in.info = requestInfo{source: src, raw: ev, requestID: rc.RequestID}
 	in.method = rc.HTTP.Method
@@ -40,7 +40,7 @@ func (ev *rawEvent) functionURL(in *inbound) error {
 
 // functionURLEvent builds the typed event of a functionURL request.
 func (ev *rawEvent) functionURLEvent() *events.LambdaFunctionURLRequest {
-	ev.materializeHeaders()
+	ev.materializeAll()
 	rc := &ev.RequestContext
 	auth, _ := ev.auth.(*events.LambdaFunctionURLRequestContextAuthorizerDescription)
 	return &events.LambdaFunctionURLRequest{
