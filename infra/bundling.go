@@ -37,8 +37,10 @@ func (b *goBundler) TryBundle(outputDir *string, _ *awscdk.BundlingOptions) *boo
 	args = append(args, "-o", filepath.Join(*outputDir, "bootstrap"), b.pkg)
 	cmd := exec.Command(goBin, args...)
 	cmd.Dir = b.moduleDir
-	// Keep the caller's environment (GOTOOLCHAIN, GOPROXY, caches) and pin the target.
-	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0")
+	// Keep the caller's environment (GOTOOLCHAIN, GOPROXY, caches) and pin the
+	// target; GOFLAGS from the caller would change the binary silently (as in
+	// scripts/build.sh, which builds cmd/api with the same flags).
+	cmd.Env = append(os.Environ(), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=")
 	// stdout belongs to the CDK app; build chatter goes to stderr.
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Run(); err != nil {
