@@ -69,11 +69,11 @@ type Emulator struct {
 	// RuntimeAPI is the Runtime API address the bootstrap talks to.
 	RuntimeAPI string
 
-	cmd    *exec.Cmd
-	done   chan struct{} // closed when the emulator process has exited
+	cmd     *exec.Cmd
+	done    chan struct{} // closed when the emulator process has exited
 	waitErr error
-	log    *outputLog
-	client *http.Client
+	log     *outputLog
+	client  *http.Client
 
 	invokeMu sync.Mutex // one invocation at a time: the emulator needs it
 
