@@ -7,7 +7,7 @@ GO        ?= go
 TOOL      := $(GO) tool -modfile=tools/go.mod
 FUZZTIME  ?= 30s
 CDK       := npx --yes aws-cdk@$(CDK_VERSION)
-CDK_VERSION ?= 2.1033.0
+CDK_VERSION ?= 2.1148.1
 
 .PHONY: run dev test test-go test-infra fuzz lint vet staticcheck vulncheck bench \
         synth diff deploy destroy clean \
