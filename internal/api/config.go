@@ -19,6 +19,7 @@ type Config struct {
 	CORSAllowOrigins []string   // CORS_ALLOW_ORIGINS: "*" or exact origins
 	BasePath         string     // API_BASE_PATH: custom-domain base path stripped before routing
 	MaxRequestBytes  int64      // MAX_REQUEST_BYTES: largest accepted request body
+	StreamResponses  bool       // LAMBDA_RESPONSE_MODE: "stream" when the function is invoked with response streaming
 	Metrics          bool       // METRICS: emit CloudWatch EMF metrics ("emf") or not ("off")
 	MetricsNamespace string     // METRICS_NAMESPACE: the CloudWatch namespace of the metrics
 	Version          string     // build version; not from the environment
@@ -96,6 +97,18 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			bad("MAX_REQUEST_BYTES", v, "want a whole number of bytes, at least 1")
 		}
 		cfg.MaxRequestBytes = n
+	}
+	// How Lambda invokes the function is a deployment fact (a Function URL's
+	// invoke mode, API Gateway's transfer mode), so it is configured, not guessed.
+	if v, ok := lookup(getenv, "LAMBDA_RESPONSE_MODE"); ok {
+		switch strings.ToLower(v) {
+		case "buffered":
+			cfg.StreamResponses = false
+		case "stream":
+			cfg.StreamResponses = true
+		default:
+			bad("LAMBDA_RESPONSE_MODE", v, `want "buffered" or "stream"`)
+		}
 	}
 	if v, ok := lookup(getenv, "METRICS"); ok {
 		switch strings.ToLower(v) {

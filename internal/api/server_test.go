@@ -536,13 +536,14 @@ func TestLoadConfig(t *testing.T) {
 	})
 	t.Run("all set", func(t *testing.T) {
 		env := map[string]string{"PORT": "9001", "STAGE": "prod", "LOG_LEVEL": "debug", "CORS_ALLOW_ORIGINS": " https://A.example , http://localhost:3000",
-			"API_BASE_PATH": "/orders/v2", "MAX_REQUEST_BYTES": "1024", "METRICS": "EMF", "METRICS_NAMESPACE": "shop/orders"}
+			"API_BASE_PATH": "/orders/v2", "MAX_REQUEST_BYTES": "1024", "METRICS": "EMF", "METRICS_NAMESPACE": "shop/orders",
+			"LAMBDA_RESPONSE_MODE": "stream"}
 		got, err := LoadConfig(func(k string) string { return env[k] })
 		if err != nil {
 			t.Fatal(err)
 		}
 		want := Config{Port: 9001, Stage: "prod", LogLevel: slog.LevelDebug, CORSAllowOrigins: []string{"https://a.example", "http://localhost:3000"},
-			BasePath: "/orders/v2", MaxRequestBytes: 1024, Metrics: true, MetricsNamespace: "shop/orders"}
+			BasePath: "/orders/v2", MaxRequestBytes: 1024, Metrics: true, MetricsNamespace: "shop/orders", StreamResponses: true}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("LoadConfig mismatch (-want +got):\n%s", diff)
 		}
@@ -572,7 +573,7 @@ func TestLoadConfig(t *testing.T) {
 		{"CORS_ALLOW_ORIGINS", "*,https://app.example"}, {"CORS_ALLOW_ORIGINS", "ftp://app.example"}, {"CORS_ALLOW_ORIGINS", ","},
 		{"API_BASE_PATH", "v1"}, {"API_BASE_PATH", "/v1/"}, {"API_BASE_PATH", "/a/../b"}, {"API_BASE_PATH", "/a b"},
 		{"MAX_REQUEST_BYTES", "0"}, {"MAX_REQUEST_BYTES", "6MB"}, {"MAX_REQUEST_BYTES", "-5"},
-		{"METRICS", "yes"}, {"METRICS_NAMESPACE", "AWS/Lambda"},
+		{"METRICS", "yes"}, {"METRICS_NAMESPACE", "AWS/Lambda"}, {"LAMBDA_RESPONSE_MODE", "streaming"},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
