@@ -30,6 +30,7 @@ type config struct {
 	escapedBasePath string // basePath as it appears in an encoded path
 	isText          func(contentType, contentEncoding string) bool
 	logger          *slog.Logger
+	streaming       bool // WithResponseStreaming
 }
 
 // Option configures a [Handler].
@@ -77,9 +78,16 @@ func New(h http.Handler, opts ...Option) *Handler {
 	return &Handler{handler: h, cfg: c}
 }
 
-// Start serves h as a Lambda function; it does not return.
+// Start serves h as a Lambda function; it does not return. With
+// [WithResponseStreaming] every response is streamed (see [Handler.InvokeStream]),
+// else buffered (see [Handler.Invoke]).
 func Start(h http.Handler, opts ...Option) {
-	lambda.Start(New(h, opts...))
+	lh := New(h, opts...)
+	if lh.cfg.streaming {
+		lambda.StartHandlerFunc(lh.invokeStreamFunc)
+		return
+	}
+	lambda.Start(lh)
 }
 
 func (h *Handler) logger() *slog.Logger {
@@ -94,13 +102,16 @@ func (h *Handler) logger() *slog.Logger {
 // function error) only for payloads that are not HTTP requests; every request
 // gets a response, including adapter-made JSON errors for an undecodable body
 // (400), a handler panic (500) and an oversized response (500).
+//
+// A Handler made [WithResponseStreaming] answers every Invoke with an error:
+// its function is deployed to stream, and a buffered response would not be
+// understood; [Start] serves it with [Handler.InvokeStream].
 func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
-	var ev rawEvent
-	if err := decodeEvent(payload, &ev); err != nil {
-		return nil, fmt.Errorf("%w: decoding event: %v", ErrUnsupportedEvent, err)
+	if h.cfg.streaming {
+		return nil, errInvokeStreaming
 	}
 	var in inbound
-	if err := ev.parse(&in); err != nil {
+	if err := readEvent(payload, &in); err != nil {
 		return nil, err
 	}
 	if in.badRequest != "" {
@@ -129,6 +140,16 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			fmt.Sprintf("response of %d bytes exceeds the Lambda response payload limit of %d bytes", len(out), maxResponseBytes)), nil
 	}
 	return out, nil
+}
+
+// readEvent decodes payload and extracts the request into in; both Invoke and
+// InvokeStream read events here. Its errors wrap ErrUnsupportedEvent.
+func readEvent(payload []byte, in *inbound) error {
+	var ev rawEvent
+	if err := decodeEvent(payload, &ev); err != nil {
+		return fmt.Errorf("%w: decoding event: %v", ErrUnsupportedEvent, err)
+	}
+	return ev.parse(in)
 }
 
 // serve runs the handler and reports whether it returned normally. A panic is

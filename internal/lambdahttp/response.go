@@ -303,6 +303,11 @@ func (h *Handler) appendALBSingleHeaders(out []byte, hdr http.Header, keys []str
 // errorResponse is a JSON error made by the adapter itself, in the API's
 // error shape, encoded for the request's source.
 func (h *Handler) errorResponse(in *inbound, status int, detail string) []byte {
+	return h.encode(in, status, errorHeader(), errorBody(in, status, detail))
+}
+
+// errorBody is the body of an adapter-made error: the API's error shape.
+func errorBody(in *inbound, status int, detail string) []byte {
 	body := make([]byte, 0, 64+len(detail)+len(in.info.requestID))
 	body = append(body, `{"detail":`...)
 	body = appendString(body, detail)
@@ -310,12 +315,15 @@ func (h *Handler) errorResponse(in *inbound, status int, detail string) []byte {
 	body = strconv.AppendInt(body, int64(status), 10)
 	body = append(body, `,"request_id":`...)
 	body = appendString(body, in.info.requestID)
-	body = append(body, '}')
-	hdr := http.Header{
+	return append(body, '}')
+}
+
+// errorHeader is the header of an adapter-made error.
+func errorHeader() http.Header {
+	return http.Header{
 		"Content-Type":           {"application/json"},
 		"X-Content-Type-Options": {"nosniff"},
 	}
-	return h.encode(in, status, hdr, body)
 }
 
 // appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, as
