@@ -46,7 +46,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	cfg.Version = buildVersion()
-	logger := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	onLambda := getenv("AWS_LAMBDA_RUNTIME_API") != ""
+	logOut := stdout
+	if !onLambda {
+		sink := newBufferedSink(stdout)
+		defer sink.Close()
+		logOut = sink
+	}
+	logger := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	var opts []api.Option
 	if cfg.Metrics {
 		// EMF lines go to stdout beside the logs: CloudWatch Logs extracts the metrics.
@@ -55,7 +62,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		opts = append(opts, api.WithMetrics(metrics))
 	}
 
-	if getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+	if onLambda {
 		// The Lambda runtime owns the process's life: it freezes, thaws and
 		// kills it. A SIGTERM (sent when extensions run) must end it as usual.
 		stop()
