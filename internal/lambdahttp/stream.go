@@ -96,6 +96,7 @@ func (h *Handler) InvokeStream(ctx context.Context, payload []byte) (io.ReadClos
 	if in.badRequest != "" {
 		return h.streamError(in, http.StatusBadRequest, in.badRequest), nil
 	}
+	invokeCtx := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	r, detail := h.newRequest(ctx, in)
 	if detail != "" {
@@ -104,10 +105,16 @@ func (h *Handler) InvokeStream(ctx context.Context, payload []byte) (io.ReadClos
 	}
 
 	pr, pw := io.Pipe()
+	// The invoke ending (its deadline) ends the stream: the handler's writes
+	// fail, and the runtime reports the cut. After a complete response this
+	// changes nothing: a closed pipe keeps its first error.
+	stop := context.AfterFunc(invokeCtx, func() {
+		pw.CloseWithError(fmt.Errorf("lambdahttp: the invoke ended during the response: %w", context.Cause(invokeCtx)))
+	})
 	heads := make(chan streamHead, 1)
 	w := &streamWriter{header: make(http.Header), pw: pw, heads: heads}
 	w.bw = bufio.NewWriterSize(streamSink{w}, streamBufferSize)
-	go h.serveStream(w, r, in, cancel)
+	go h.serveStream(w, r, in, func() { stop(); cancel() })
 
 	head := <-heads
 	if head.body == nil {
@@ -127,10 +134,11 @@ func (h *Handler) invokeStreamFunc(ctx context.Context, payload json.RawMessage)
 	return rc, nil
 }
 
-// serveStream runs the handler (in its own goroutine) and ends the stream.
-func (h *Handler) serveStream(w *streamWriter, r *http.Request, in *inbound, cancel context.CancelFunc) {
+// serveStream runs the handler (in its own goroutine) and ends the stream;
+// done is called last.
+func (h *Handler) serveStream(w *streamWriter, r *http.Request, in *inbound, done func()) {
 	// As net/http does, the request's context ends with ServeHTTP.
-	defer cancel()
+	defer done()
 	returned := false
 	defer func() {
 		if returned {

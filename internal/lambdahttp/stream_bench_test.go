@@ -1,0 +1,119 @@
+package lambdahttp_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/r2r/r2r/internal/lambdahttp"
+)
+
+// The 1 MB benchmarks compare what a client waits for: the first body byte
+// (ttfb) and the whole response (total), streamed and buffered. The handler
+// writes 1 MB of text in 16 KB chunks, flushing after each, as a producer of
+// a long stream does. In buffered mode nothing leaves before Invoke returns,
+// so its ttfb is its total.
+
+const (
+	benchBodySize  = 1 << 20
+	benchChunkSize = 16 << 10
+)
+
+func oneMBHandler() http.Handler {
+	chunk := bytes.Repeat([]byte("0123456789abcdef"), benchChunkSize/16)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		rc := http.NewResponseController(w)
+		for range benchBodySize / benchChunkSize {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+			if err := rc.Flush(); err != nil {
+				return
+			}
+		}
+	})
+}
+
+// readFirstByte reads the prelude, the 8 null bytes and the first body byte.
+func readFirstByte(b *testing.B, r io.Reader) {
+	var buf [512]byte
+	nulls := 0
+	for {
+		n, err := r.Read(buf[:])
+		for _, c := range buf[:n] {
+			if nulls == 8 {
+				return // c is the first body byte
+			}
+			if c == 0 {
+				nulls++
+			} else {
+				nulls = 0
+			}
+		}
+		if err != nil {
+			b.Fatalf("stream ended before the body: %v", err)
+		}
+	}
+}
+
+func BenchmarkStream1MB(b *testing.B) {
+	payload := eventFunctionURL(&testing.T{}, clientRequest{method: "GET", target: "/big"})
+	h := lambdahttp.New(oneMBHandler(), lambdahttp.WithResponseStreaming())
+	ctx := context.Background()
+	run := func(b *testing.B, metric string) {
+		b.ReportAllocs()
+		b.SetBytes(benchBodySize)
+		var ttfb, total time.Duration
+		b.ResetTimer()
+		for range b.N {
+			start := time.Now()
+			rc, err := h.InvokeStream(ctx, payload)
+			if err != nil {
+				b.Fatal(err)
+			}
+			readFirstByte(b, rc)
+			ttfb += time.Since(start)
+			if metric == "ttfb" {
+				b.StopTimer()
+			}
+			if _, err := io.Copy(io.Discard, rc); err != nil {
+				b.Fatal(err)
+			}
+			total += time.Since(start)
+			rc.Close()
+			if metric == "ttfb" {
+				b.StartTimer()
+			}
+		}
+		b.ReportMetric(float64(ttfb.Nanoseconds())/float64(b.N), "ttfb-ns/op")
+		b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "total-ns/op")
+	}
+	// ns/op is the time to the first body byte in one, to the end in the
+	// other; both report both.
+	b.Run("ttfb", func(b *testing.B) { run(b, "ttfb") })
+	b.Run("total", func(b *testing.B) { run(b, "total") })
+}
+
+func BenchmarkBuffered1MB(b *testing.B) {
+	payload := eventFunctionURL(&testing.T{}, clientRequest{method: "GET", target: "/big"})
+	h := lambdahttp.New(oneMBHandler())
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.SetBytes(benchBodySize)
+	var total time.Duration
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		if _, err := h.Invoke(ctx, payload); err != nil {
+			b.Fatal(err)
+		}
+		total += time.Since(start)
+	}
+	ns := float64(total.Nanoseconds()) / float64(b.N)
+	b.ReportMetric(ns, "ttfb-ns/op")
+	b.ReportMetric(ns, "total-ns/op")
+}
