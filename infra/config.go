@@ -25,6 +25,26 @@ const (
 	ContextThrottlingRateLimit  = "throttlingRateLimit"
 	ContextThrottlingBurstLimit = "throttlingBurstLimit"
 	ContextAlarmEmail           = "alarmEmail"
+	ContextDeploymentConfig     = "deploymentConfig"
+	ContextStreamURLAuth        = "streamUrlAuth"
+)
+
+// Deployment configurations accepted by the deploymentConfig context key: how
+// CodeDeploy shifts the live aliases to a new version.
+const (
+	DeployCanary10For5   = "canary10-5"  // 10 % for 5 minutes, then all
+	DeployCanary10For10  = "canary10-10" // 10 % for 10 minutes, then all
+	DeployLinear10Every1 = "linear10-1"  // +10 % every minute (10 minutes)
+	DeployAllAtOnce      = "all-at-once" // switch at once (alarms can still roll back)
+)
+
+// deploymentConfigs lists the accepted values in the order error messages show them.
+var deploymentConfigs = []string{DeployCanary10For5, DeployCanary10For10, DeployLinear10Every1, DeployAllAtOnce}
+
+// Auth types of the streaming Function URL (streamUrlAuth).
+const (
+	StreamURLAuthIAM  = "AWS_IAM"
+	StreamURLAuthNone = "NONE"
 )
 
 // Config is the validated deployment configuration of one R2RStack.
@@ -43,6 +63,12 @@ type Config struct {
 	ThrottlingBurstLimit float64
 	// AlarmEmail, when set, subscribes this address to the alarm topic.
 	AlarmEmail string
+	// DeploymentConfig is one of deploymentConfigs, or "" for the stage's
+	// default (see DeploymentConfigName).
+	DeploymentConfig string
+	// StreamURLAuth is the auth type of the streaming Function URL: AWS_IAM
+	// (SigV4-signed callers only) or NONE (public).
+	StreamURLAuth string
 }
 
 // DefaultConfig is the configuration used for every context key that is not set.
@@ -53,6 +79,22 @@ func DefaultConfig() Config {
 		LogLevel:             "INFO",
 		ThrottlingRateLimit:  100,
 		ThrottlingBurstLimit: 200,
+		StreamURLAuth:        StreamURLAuthIAM,
+	}
+}
+
+// DeploymentConfigName is the deployment configuration in effect: the one
+// configured, else a 10 % canary for 5 minutes in prod (real users: a bad
+// version reaches a tenth of them while the alarms watch) and all at once
+// elsewhere (a dev stage wants fast feedback; its alarms still roll back).
+func (c Config) DeploymentConfigName() string {
+	switch {
+	case c.DeploymentConfig != "":
+		return c.DeploymentConfig
+	case c.IsProd():
+		return DeployCanary10For5
+	default:
+		return DeployAllAtOnce
 	}
 }
 
@@ -128,6 +170,24 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 			bad(ContextAlarmEmail, v, "want a plain e-mail address like ops@example.com, or nothing")
 		} else {
 			cfg.AlarmEmail = s
+		}
+	}
+	if v, ok := get(ContextDeploymentConfig); ok {
+		s, _ := v.(string)
+		name := strings.ToLower(strings.TrimSpace(s))
+		if !slices.Contains(deploymentConfigs, name) {
+			bad(ContextDeploymentConfig, v, "want one of "+strings.Join(deploymentConfigs, ", ")+", or nothing for the stage's default")
+		} else {
+			cfg.DeploymentConfig = name
+		}
+	}
+	if v, ok := get(ContextStreamURLAuth); ok {
+		s, _ := v.(string)
+		auth := strings.ToUpper(strings.TrimSpace(s))
+		if auth != StreamURLAuthIAM && auth != StreamURLAuthNone {
+			bad(ContextStreamURLAuth, v, "want AWS_IAM or NONE")
+		} else {
+			cfg.StreamURLAuth = auth
 		}
 	}
 	if len(errs) > 0 {

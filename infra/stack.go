@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -19,6 +20,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/interfaces/interfacesawslogs"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
@@ -89,12 +91,21 @@ func NewR2RStack(scope constructs.Construct, id string, props *R2RStackProps) aw
 
 	pool, client := newUserPool(stack, *cfg)
 	helloFn := newHelloFunction(stack, *cfg, p.RepoDir)
-	apiFn := newAPIFunction(stack, *cfg, p.ImageDir)
-	live := newLiveAlias(stack, apiFn)
-	api, accessLogs := newRestAPI(stack, *cfg, pool, helloFn, live)
-	alarms := newAlarms(stack, *cfg, live, api)
-	newGradualDeployment(stack, *cfg, live, alarms)
-	newOutputs(stack, api, accessLogs, pool, client, helloFn, apiFn)
+	// One image asset for both API functions: built and pushed once per deploy.
+	image := apiImage(p.ImageDir)
+	apiFn := newAPIFunction(stack, *cfg, image, responseModeBuffered)
+	streamFn := newAPIFunction(stack, *cfg, image, responseModeStream)
+	live := newLiveAlias(stack, "ApiFunctionLive", apiFn, "Version serving /api; shifted by CodeDeploy")
+	streamLive := newLiveAlias(stack, "ApiStreamFunctionLive", streamFn,
+		"Version serving /api/hello/stream and the streaming Function URL; shifted by CodeDeploy")
+	api, accessLogs := newRestAPI(stack, *cfg, pool, helloFn, live, streamLive)
+	streamURL := newStreamURL(stack, *cfg, streamLive)
+	topic := newAlarmTopic(stack, *cfg)
+	alarms := newAlarms(stack, topic, live, streamLive, api.DeploymentStage())
+	newGradualDeployment(stack, *cfg, live, streamLive, alarms)
+	newQueries(stack, *cfg, apiFn, streamFn, accessLogs)
+	newDashboard(stack, *cfg, api.DeploymentStage(), live, streamLive, apiFn, streamFn, alarms)
+	newOutputs(stack, *cfg, api, accessLogs, pool, client, helloFn, apiFn, streamFn, streamURL, topic)
 	return stack
 }
 
@@ -230,30 +241,65 @@ func newHelloFunction(stack awscdk.Stack, cfg Config, repoDir string) awslambda.
 	return fn
 }
 
-// newAPIFunction is the Go API: the repository's Dockerfile built for arm64
-// at deploy time (synthesis only stages the build context).
-func newAPIFunction(stack awscdk.Stack, cfg Config, imageDir string) awslambda.DockerImageFunction {
-	logGroup := newLogGroup(stack, "ApiFunctionLogs", cfg, nil)
-	role := newFunctionRole(stack, "ApiFunctionRole", logGroup)
+// metricsNamespace is the CloudWatch namespace of the app's EMF metrics. The
+// functions get it as METRICS_NAMESPACE so the dashboard and the app agree.
+const metricsNamespace = "r2r"
+
+// apiImage is the API's container image: the repository's Dockerfile built
+// for arm64 at deploy time (synthesis only stages the build context). Both API
+// functions take this one Code value, so the asset is staged, built and pushed
+// once.
+func apiImage(imageDir string) awslambda.DockerImageCode {
+	return awslambda.DockerImageCode_FromImageAsset(jsii.String(imageDir), &awslambda.AssetImageCodeProps{
+		Platform:   awsecrassets.Platform_LINUX_ARM64(),
+		IgnoreMode: awscdk.IgnoreMode_DOCKER,
+		Exclude:    jsii.Strings(imageExcludes...),
+	})
+}
+
+// responseMode is how an API function answers Lambda (LAMBDA_RESPONSE_MODE).
+// Lambda's invoke mode is fixed per integration and Function URL, not per
+// request, so streaming gets its own function from the same image.
+type responseMode struct {
+	id          string // construct id prefix
+	env         string // LAMBDA_RESPONSE_MODE
+	description string
+	// timeout: API Gateway gives up on a buffered response after 29 s, so
+	// running longer would only burn money. A streamed response is bounded by
+	// the function's timeout instead (API Gateway allows 15 minutes, a
+	// Function URL Lambda's 15): 5 minutes covers long server-sent-event style
+	// responses, and bounds what a stuck stream costs; clients reconnect.
+	timeout awscdk.Duration
+}
+
+var (
+	responseModeBuffered = responseMode{"ApiFunction", "buffered",
+		"r2r API (/api/*): Go net/http server in a container image", awscdk.Duration_Seconds(jsii.Number(29))}
+	responseModeStream = responseMode{"ApiStreamFunction", "stream",
+		"r2r streaming API (/api/hello/stream, Function URL): same image, LAMBDA_RESPONSE_MODE=stream", awscdk.Duration_Minutes(jsii.Number(5))}
+)
+
+// newAPIFunction is the Go API in one response mode. Both modes share memory,
+// architecture, logging and tracing, so they behave alike but for streaming.
+func newAPIFunction(stack awscdk.Stack, cfg Config, image awslambda.DockerImageCode, mode responseMode) awslambda.DockerImageFunction {
+	logGroup := newLogGroup(stack, mode.id+"Logs", cfg, nil)
+	role := newFunctionRole(stack, mode.id+"Role", logGroup)
 	format, appLevel, sysLevel := jsonLogging(cfg)
-	fn := awslambda.NewDockerImageFunction(stack, jsii.String("ApiFunction"), &awslambda.DockerImageFunctionProps{
-		Description: jsii.String("r2r API (/api/*): Go net/http server in a container image"),
-		Code: awslambda.DockerImageCode_FromImageAsset(jsii.String(imageDir), &awslambda.AssetImageCodeProps{
-			Platform:   awsecrassets.Platform_LINUX_ARM64(),
-			IgnoreMode: awscdk.IgnoreMode_DOCKER,
-			Exclude:    jsii.Strings(imageExcludes...),
-		}),
+	fn := awslambda.NewDockerImageFunction(stack, jsii.String(mode.id), &awslambda.DockerImageFunctionProps{
+		Description:  jsii.String(mode.description),
+		Code:         image,
 		Architecture: awslambda.Architecture_ARM_64(),
 		MemorySize:   jsii.Number(512),
-		// API Gateway gives up after 29 s; running longer would only burn money.
-		Timeout:  awscdk.Duration_Seconds(jsii.Number(29)),
-		Tracing:  awslambda.Tracing_ACTIVE,
-		LogGroup: logGroup,
-		Role:     role,
+		Timeout:      mode.timeout,
+		Tracing:      awslambda.Tracing_ACTIVE,
+		LogGroup:     logGroup,
+		Role:         role,
 		Environment: &map[string]*string{
-			"STAGE":              jsii.String(cfg.Stage),
-			"LOG_LEVEL":          jsii.String(cfg.LogLevel),
-			"CORS_ALLOW_ORIGINS": jsii.String(strings.Join(cfg.CORSAllowOrigins, ",")),
+			"STAGE":                jsii.String(cfg.Stage),
+			"LOG_LEVEL":            jsii.String(cfg.LogLevel),
+			"CORS_ALLOW_ORIGINS":   jsii.String(strings.Join(cfg.CORSAllowOrigins, ",")),
+			"METRICS_NAMESPACE":    jsii.String(metricsNamespace),
+			"LAMBDA_RESPONSE_MODE": jsii.String(mode.env),
 		},
 		LoggingFormat:         format,
 		ApplicationLogLevelV2: appLevel,
@@ -299,7 +345,7 @@ func accessLogFormat() awsapigateway.AccessLogFormat {
 // newRestAPI is the "R2R API": CORS preflight on every resource, a logged,
 // traced and throttled stage, /hello behind Cognito and /api/* proxied to the
 // API function. It returns the API and its access log group.
-func newRestAPI(stack awscdk.Stack, cfg Config, pool awscognito.IUserPool, helloFn awslambda.IFunction, apiFn awslambda.IFunction) (awsapigateway.RestApi, awslogs.LogGroup) {
+func newRestAPI(stack awscdk.Stack, cfg Config, pool awscognito.IUserPool, helloFn, apiFn, streamFn awslambda.IFunction) (awsapigateway.RestApi, awslogs.LogGroup) {
 	accessLogs := newLogGroup(stack, "ApiAccessLogs", cfg, nil)
 	api := awsapigateway.NewRestApi(stack, jsii.String("RestApi"), &awsapigateway.RestApiProps{
 		RestApiName: jsii.String("R2R API"),
@@ -368,11 +414,11 @@ func newRestAPI(stack awscdk.Stack, cfg Config, pool awscognito.IUserPool, hello
 	})
 	apiResource := api.Root().AddResource(jsii.String("api"), nil)
 	proxy := apiResource.AddResource(jsii.String("{proxy+}"), nil)
-	for _, r := range []awsapigateway.IResource{apiResource, proxy} {
-		m := r.AddMethod(jsii.String("ANY"), apiIntegration, &awsapigateway.MethodOptions{
-			AuthorizationType: awsapigateway.AuthorizationType_NONE,
-			RequestValidator:  validator,
-		})
+	// /api/hello exists as a resource because /api/hello/stream hangs below
+	// it, and API Gateway routes /api/hello to it rather than to {proxy+}: it
+	// needs its own ANY, or GET /api/hello would answer 404.
+	apiHello := apiResource.AddResource(jsii.String("hello"), nil)
+	public := func(m awsapigateway.Method) {
 		cdknag.NagSuppressions_AddResourceSuppressions(m, &[]*cdknag.NagPackSuppression{
 			{Id: jsii.String("AwsSolutions-APIG4"), Reason: jsii.String(
 				"/api is public by design of the seed (no auth initially): docs, health and hello endpoints; a Cognito authorizer is the planned next step.")},
@@ -380,6 +426,30 @@ func newRestAPI(stack awscdk.Stack, cfg Config, pool awscognito.IUserPool, hello
 				"/api is public by design of the seed (no auth initially); /hello shows the Cognito authorizer that will be added here.")},
 		}, jsii.Bool(false))
 	}
+	for _, r := range []awsapigateway.IResource{apiResource, proxy, apiHello} {
+		public(r.AddMethod(jsii.String("ANY"), apiIntegration, &awsapigateway.MethodOptions{
+			AuthorizationType: awsapigateway.AuthorizationType_NONE,
+			RequestValidator:  validator,
+		}))
+	}
+
+	// GET /api/hello/stream: the streaming function, streamed through. With
+	// STREAM, LambdaIntegration targets InvokeWithResponseStream
+	// (2021-11-15/functions/<alias ARN>/response-streaming-invocations);
+	// that API needs lambda:InvokeFunction, which the integration's
+	// permission grants. API Gateway lets a streamed integration run up to
+	// 15 minutes: the timeout matches the function's, so the function (not
+	// API Gateway) ends an overlong stream.
+	stream := apiHello.AddResource(jsii.String("stream"), nil)
+	public(stream.AddMethod(jsii.String("GET"), awsapigateway.NewLambdaIntegration(streamFn, &awsapigateway.LambdaIntegrationOptions{
+		Proxy:                jsii.Bool(true),
+		AllowTestInvoke:      jsii.Bool(false),
+		ResponseTransferMode: awsapigateway.ResponseTransferMode_STREAM,
+		Timeout:              responseModeStream.timeout,
+	}), &awsapigateway.MethodOptions{
+		AuthorizationType: awsapigateway.AuthorizationType_NONE,
+		RequestValidator:  validator,
+	}))
 
 	fixPreflightForBinary(api)
 	addGatewayResponses(api, cfg)
@@ -461,40 +531,112 @@ func addGatewayResponses(api awsapigateway.RestApi, cfg Config) {
 	}
 }
 
-// newLiveAlias is the alias API Gateway invokes. Each deploy publishes a new
-// version of the API function; the alias moves to it gradually (see
-// newGradualDeployment) instead of all traffic switching at once.
-func newLiveAlias(stack awscdk.Stack, fn awslambda.DockerImageFunction) awslambda.Alias {
-	return awslambda.NewAlias(stack, jsii.String("ApiFunctionLive"), &awslambda.AliasProps{
+// newLiveAlias is the alias API Gateway (and the Function URL) invokes. Each
+// deploy publishes a new version of the function; the alias moves to it
+// gradually (see newGradualDeployment) instead of all traffic switching at
+// once, and nothing ever invokes $LATEST.
+func newLiveAlias(stack awscdk.Stack, id string, fn awslambda.DockerImageFunction, description string) awslambda.Alias {
+	return awslambda.NewAlias(stack, jsii.String(id), &awslambda.AliasProps{
 		AliasName:   jsii.String("live"),
 		Version:     fn.CurrentVersion(),
-		Description: jsii.String("Version serving /api; shifted by CodeDeploy"),
+		Description: jsii.String(description),
 	})
 }
 
-// newGradualDeployment shifts traffic to a new API version with CodeDeploy and
-// rolls back automatically when a deployment fails, is stopped, or one of the
-// alarms fires meanwhile. prod takes a 10 % canary for 10 minutes (long enough
-// for the 5-minute alarms to evaluate); other stages switch at once, still
-// rolling back on alarm.
-func newGradualDeployment(stack awscdk.Stack, cfg Config, live awslambda.Alias, alarms []awscloudwatch.Alarm) {
-	config := awscodedeploy.LambdaDeploymentConfig_ALL_AT_ONCE()
-	if cfg.IsProd() {
-		config = awscodedeploy.LambdaDeploymentConfig_CANARY_10PERCENT_10MINUTES()
+// newStreamURL is a Function URL on the streaming alias in RESPONSE_STREAM
+// mode: unlike API Gateway (idle timeout 30 s on this edge-optimized API, 5
+// minutes on regional ones) it streams for as long as the function runs.
+// AWS_IAM by default: only SigV4-signed callers with lambda:InvokeFunctionUrl
+// get in, since the URL bypasses the API's throttling and logging.
+func newStreamURL(stack awscdk.Stack, cfg Config, alias awslambda.Alias) awslambda.FunctionUrl {
+	auth := awslambda.FunctionUrlAuthType_AWS_IAM
+	headers := append(slices.Clone(corsHeaders),
+		// What a browser signing with SigV4 sends.
+		"X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-Sha256")
+	if cfg.StreamURLAuth == StreamURLAuthNone {
+		auth = awslambda.FunctionUrlAuthType_NONE
+		headers = slices.Clone(corsHeaders)
 	}
+	// The API's CORS rules; Lambda answers the preflight itself (OPTIONS is
+	// implied and not an allowed value here).
+	var methods []awslambda.HttpMethod
+	for _, m := range corsMethods {
+		if m != "OPTIONS" {
+			methods = append(methods, awslambda.HttpMethod(m))
+		}
+	}
+	url := alias.AddFunctionUrl(&awslambda.FunctionUrlOptions{
+		AuthType:   auth,
+		InvokeMode: awslambda.InvokeMode_RESPONSE_STREAM,
+		Cors: &awslambda.FunctionUrlCorsOptions{
+			AllowedOrigins: jsii.Strings(cfg.CORSAllowOrigins...),
+			AllowedMethods: &methods,
+			AllowedHeaders: jsii.Strings(headers...),
+			ExposedHeaders: jsii.Strings("X-Request-Id"),
+			MaxAge:         awscdk.Duration_Hours(jsii.Number(1)),
+		},
+	})
+	if auth == awslambda.FunctionUrlAuthType_NONE {
+		// AwsSolutions has no Function URL rule (cdk-nag's LambdaFunctionUrlAuth
+		// is in no pack); the packs that flag a public function do so on the
+		// permission the URL adds. Say why here, whichever pack is added.
+		reason := jsii.String("streamUrlAuth=NONE was chosen for this stage: the streaming Function URL is public like /api (no auth by design of the seed); " +
+			"the app itself limits what it serves, and the default AWS_IAM is restored by removing the context key.")
+		var suppressions []*cdknag.NagPackSuppression
+		for _, id := range []string{
+			"Serverless-LambdaFunctionUrlAuth",
+			"HIPAA.Security-LambdaFunctionPublicAccessProhibited",
+			"NIST.800.53.R4-LambdaFunctionPublicAccessProhibited",
+			"NIST.800.53.R5-LambdaFunctionPublicAccessProhibited",
+			"PCI.DSS.321-LambdaFunctionPublicAccessProhibited",
+		} {
+			suppressions = append(suppressions, &cdknag.NagPackSuppression{Id: jsii.String(id), Reason: reason})
+		}
+		cdknag.NagSuppressions_AddResourceSuppressions(alias, &suppressions, jsii.Bool(true))
+	}
+	return url
+}
+
+// lambdaDeploymentConfigs maps the deploymentConfig context values to
+// CodeDeploy's predefined configurations.
+var lambdaDeploymentConfigs = map[string]func() awscodedeploy.ILambdaDeploymentConfig{
+	DeployCanary10For5:   awscodedeploy.LambdaDeploymentConfig_CANARY_10PERCENT_5MINUTES,
+	DeployCanary10For10:  awscodedeploy.LambdaDeploymentConfig_CANARY_10PERCENT_10MINUTES,
+	DeployLinear10Every1: awscodedeploy.LambdaDeploymentConfig_LINEAR_10PERCENT_EVERY_1MINUTE,
+	DeployAllAtOnce:      awscodedeploy.LambdaDeploymentConfig_ALL_AT_ONCE,
+}
+
+// newGradualDeployment shifts traffic of both live aliases to the new
+// version with CodeDeploy (cfg.DeploymentConfigName: a 10 % canary for 5
+// minutes in prod by default) and rolls back automatically when a deployment
+// fails, is stopped, or any alarm fires meanwhile. Both functions run the same
+// image, so a deploy changes both, and every alarm guards both: a bug seen on
+// one path is in the other too. One CodeDeploy application and role serve
+// the two groups.
+func newGradualDeployment(stack awscdk.Stack, cfg Config, live, streamLive awslambda.Alias, alarms []awscloudwatch.Alarm) []awscodedeploy.LambdaDeploymentGroup {
+	config := lambdaDeploymentConfigs[cfg.DeploymentConfigName()]()
 	var refs []interfacesawscloudwatch.IAlarmRef
 	for _, a := range alarms {
 		refs = append(refs, a)
+	}
+	rollback := &awscodedeploy.AutoRollbackConfig{
+		FailedDeployment:  jsii.Bool(true),
+		StoppedDeployment: jsii.Bool(true),
+		DeploymentInAlarm: jsii.Bool(true),
 	}
 	group := awscodedeploy.NewLambdaDeploymentGroup(stack, jsii.String("ApiDeploymentGroup"), &awscodedeploy.LambdaDeploymentGroupProps{
 		Alias:            live,
 		DeploymentConfig: config,
 		Alarms:           &refs,
-		AutoRollback: &awscodedeploy.AutoRollbackConfig{
-			FailedDeployment:  jsii.Bool(true),
-			StoppedDeployment: jsii.Bool(true),
-			DeploymentInAlarm: jsii.Bool(true),
-		},
+		AutoRollback:     rollback,
+	})
+	streamGroup := awscodedeploy.NewLambdaDeploymentGroup(stack, jsii.String("ApiStreamDeploymentGroup"), &awscodedeploy.LambdaDeploymentGroupProps{
+		Application:      group.Application(),
+		Role:             group.Role(),
+		Alias:            streamLive,
+		DeploymentConfig: config,
+		Alarms:           &refs,
+		AutoRollback:     rollback,
 	})
 	cdknag.NagSuppressions_AddResourceSuppressions(group.Role(), &[]*cdknag.NagPackSuppression{{
 		Id: jsii.String("AwsSolutions-IAM4"),
@@ -502,81 +644,292 @@ func newGradualDeployment(stack awscdk.Stack, cfg Config, live awslambda.Alias, 
 			"reading alarms, SNS notifications, and invoking only functions named CodeDeployHook_*."),
 		AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited"},
 	}}, jsii.Bool(false))
+	return []awscodedeploy.LambdaDeploymentGroup{group, streamGroup}
 }
 
-// newAlarms are the seed's alarms on the live API: Lambda error rate > 5 %,
-// duration near the timeout, and API Gateway 5XX > 10 in 5 minutes. They
-// notify an SNS topic with an e-mail subscription when an alarm e-mail is
-// configured, and roll back a gradual deployment.
-func newAlarms(stack awscdk.Stack, cfg Config, apiFn awslambda.IFunction, api awsapigateway.RestApi) []awscloudwatch.Alarm {
-	five := awscdk.Duration_Minutes(jsii.Number(5))
-	sum := &awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}
-	alarms := []awscloudwatch.Alarm{
-		awscloudwatch.NewAlarm(stack, jsii.String("ApiFunctionErrorRateAlarm"), &awscloudwatch.AlarmProps{
-			AlarmDescription: jsii.String("r2r API function: more than 5 % of invocations failed in 5 minutes"),
-			Metric: awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
-				Expression: jsii.String("IF(invocations > 0, 100 * errors / invocations, 0)"),
-				UsingMetrics: &map[string]awscloudwatch.IMetric{
-					"errors":      apiFn.MetricErrors(sum),
-					"invocations": apiFn.MetricInvocations(sum),
-				},
-				Label:  jsii.String("Error rate (%)"),
-				Period: five,
-			}),
-			Threshold:          jsii.Number(5),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-			EvaluationPeriods:  jsii.Number(1),
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		}),
-		awscloudwatch.NewAlarm(stack, jsii.String("ApiFunctionDurationAlarm"), &awscloudwatch.AlarmProps{
-			AlarmDescription: jsii.String("r2r API function: an invocation took over 25 s (timeout 29 s)"),
-			Metric: apiFn.MetricDuration(&awscloudwatch.MetricOptions{
-				Period: five, Statistic: jsii.String("Maximum"),
-			}),
-			Threshold:          jsii.Number(25_000),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-			EvaluationPeriods:  jsii.Number(1),
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		}),
-		awscloudwatch.NewAlarm(stack, jsii.String("Api5xxAlarm"), &awscloudwatch.AlarmProps{
-			AlarmDescription:   jsii.String("R2R API: more than 10 5XX responses in 5 minutes"),
-			Metric:             api.MetricServerError(sum),
-			Threshold:          jsii.Number(10),
-			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
-			EvaluationPeriods:  jsii.Number(1),
-			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
-		}),
-	}
-	if cfg.AlarmEmail == "" {
-		return alarms
-	}
+// newAlarmTopic is where every alarm sends its ALARM and OK notifications. It
+// exists in every stage, so a subscription (chat, pager, e-mail) can be added
+// without a deploy; alarmEmail subscribes an address (confirm the mail).
+func newAlarmTopic(stack awscdk.Stack, cfg Config) awssns.Topic {
 	topic := awssns.NewTopic(stack, jsii.String("AlarmTopic"), &awssns.TopicProps{
 		DisplayName: jsii.String("r2r alarms (" + cfg.Stage + ")"),
 		EnforceSSL:  jsii.Bool(true),
 	})
-	topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(cfg.AlarmEmail), nil))
-	for _, a := range alarms {
+	if cfg.AlarmEmail != "" {
+		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(cfg.AlarmEmail), nil))
+	}
+	return topic
+}
+
+// newAlarms are the alarms on what clients are served: the seed's three
+// (function error rate > 5 %, duration near the timeout, 5XX > 10 in 5
+// minutes) and those a careful team adds (throttles, p99 latency, 4XX rate,
+// the streaming function's error rate). Lambda metrics are the live aliases'
+// (the version serving, a canary included), API Gateway metrics this stage's
+// (ApiName alone would mix in other stages' APIs, all named "R2R API").
+//
+// Missing data is NOT_BREACHING everywhere, on purpose: Lambda and API Gateway
+// publish no datapoint for a period without traffic (no request is not an
+// error, a throttle or a slow response), and an alarm that went to ALARM or
+// INSUFFICIENT_DATA when the API is idle would page at night and block or
+// roll back deploys of an idle stage.
+func newAlarms(stack awscdk.Stack, topic awssns.ITopic, live, streamLive awslambda.IFunction, stage awsapigateway.Stage) []awscloudwatch.Alarm {
+	one := awscdk.Duration_Minutes(jsii.Number(1))
+	five := awscdk.Duration_Minutes(jsii.Number(5))
+	sum5 := &awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}
+	errorRate := func(fn awslambda.IFunction) awscloudwatch.IMetric {
+		return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+			Expression: jsii.String("IF(invocations > 0, 100 * errors / invocations, 0)"),
+			UsingMetrics: &map[string]awscloudwatch.IMetric{
+				"errors":      fn.MetricErrors(sum5),
+				"invocations": fn.MetricInvocations(sum5),
+			},
+			Label:  jsii.String("Error rate (%)"),
+			Period: five,
+		})
+	}
+	type spec struct {
+		id, description string
+		metric          awscloudwatch.IMetric
+		threshold       float64
+		evaluations     float64 // periods evaluated = datapoints that must breach
+	}
+	specs := []spec{
+		{"ApiFunctionErrorRateAlarm", "r2r API function: more than 5 % of invocations failed in 5 minutes",
+			errorRate(live), 5, 1},
+		// The maximum: one invocation near the 29 s timeout means a client
+		// waited that long, or is about to get a 504.
+		{"ApiFunctionDurationAlarm", "r2r API function: an invocation took over 25 s (timeout 29 s)",
+			live.MetricDuration(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Maximum")}), 25_000, 1},
+		{"Api5xxAlarm", "R2R API: more than 10 5XX responses in 5 minutes",
+			stage.MetricServerError(sum5), 10, 1},
+		// Any throttle is a request refused: the account's concurrency is used
+		// up (no reserved concurrency is set).
+		{"ApiFunctionThrottlesAlarm", "r2r API functions: a request was throttled in 5 minutes (concurrency exhausted)",
+			awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+				Expression: jsii.String("FILL(api, 0) + FILL(stream, 0)"),
+				UsingMetrics: &map[string]awscloudwatch.IMetric{
+					"api":    live.MetricThrottles(sum5),
+					"stream": streamLive.MetricThrottles(sum5),
+				},
+				Label:  jsii.String("Throttles"),
+				Period: five,
+			}), 0, 1},
+		// p99 over 1-minute periods, 3 of 3: a slow minute (a burst of cold
+		// starts after a deploy) is not worth a page, three in a row are, and
+		// they fit in a 5-minute canary, so a slow version is rolled back. 5 s
+		// is far above this API's normal latency and well under the 29 s limit.
+		{"ApiLatencyP99Alarm", "R2R API: p99 latency above 5 s for 3 minutes in a row",
+			stage.MetricLatency(&awscloudwatch.MetricOptions{Period: one, Statistic: jsii.String("p99")}), 5_000, 3},
+		// A broken route or validator answers 4XX, not 5XX. The rate needs 50
+		// requests in 5 minutes, so a handful of bad calls on a quiet API do
+		// not count; 25 % is well above clients' usual mistakes.
+		{"Api4xxRateAlarm", "R2R API: more than 25 % of at least 50 requests answered 4XX in 5 minutes",
+			awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+				Expression: jsii.String("IF(requests >= 50, 100 * clientErrors / requests, 0)"),
+				UsingMetrics: &map[string]awscloudwatch.IMetric{
+					"clientErrors": stage.MetricClientError(sum5),
+					"requests":     stage.MetricCount(sum5),
+				},
+				Label:  jsii.String("4XX rate (%)"),
+				Period: five,
+			}), 25, 1},
+		// Streams last long by design: no duration alarm, but failures count.
+		{"ApiStreamFunctionErrorRateAlarm", "r2r API streaming function: more than 5 % of invocations failed in 5 minutes",
+			errorRate(streamLive), 5, 1},
+	}
+	var alarms []awscloudwatch.Alarm
+	for _, sp := range specs {
+		a := awscloudwatch.NewAlarm(stack, jsii.String(sp.id), &awscloudwatch.AlarmProps{
+			AlarmDescription:   jsii.String(sp.description),
+			Metric:             sp.metric,
+			Threshold:          jsii.Number(sp.threshold),
+			ComparisonOperator: awscloudwatch.ComparisonOperator_GREATER_THAN_THRESHOLD,
+			EvaluationPeriods:  jsii.Number(sp.evaluations),
+			DatapointsToAlarm:  jsii.Number(sp.evaluations),
+			TreatMissingData:   awscloudwatch.TreatMissingData_NOT_BREACHING,
+		})
+		// OK too: whoever was paged learns when it is over.
 		a.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic))
 		a.AddOkAction(awscloudwatchactions.NewSnsAction(topic))
+		alarms = append(alarms, a)
 	}
 	return alarms
 }
 
+// savedQueries are the stack's Logs Insights query definitions.
+type savedQueries struct {
+	errors, slow, coldStarts, byRequestID awslogs.QueryDefinition
+}
+
+// Logs Insights lines shared by the saved query and the dashboard: the app's
+// error lines ({"level":"ERROR","msg":"request failed",...}), its panics
+// ({"msg":"handler panic",...}), and access lines with a 5xx status.
+var (
+	errorFields = []string{"@timestamp", "request_id", "status", "msg", "error", "panic", "method", "path", "trace_id", "@log"}
+	errorFilter = `level = "ERROR" or msg = "handler panic" or status >= 500`
+)
+
+// newQueries saves the Logs Insights queries an operator needs first, over
+// both API functions' log groups (the same app writes both): errors, slow
+// requests, cold starts, and everything about one request id (the
+// X-Request-Id header), access logs included.
+func newQueries(stack awscdk.Stack, cfg Config, apiFn, streamFn awslambda.Function, accessLogs awslogs.ILogGroup) savedQueries {
+	appLogs := []interfacesawslogs.ILogGroupRef{apiFn.LogGroup(), streamFn.LogGroup()}
+	query := func(id, name string, groups []interfacesawslogs.ILogGroupRef, q *awslogs.QueryStringProps) awslogs.QueryDefinition {
+		return awslogs.NewQueryDefinition(stack, jsii.String(id), &awslogs.QueryDefinitionProps{
+			// "/" makes a folder per stage in the console's query list.
+			QueryDefinitionName: jsii.String("r2r-" + cfg.Stage + "/" + name),
+			QueryString:         awslogs.NewQueryString(q),
+			LogGroups:           &groups,
+		})
+	}
+	return savedQueries{
+		errors: query("ErrorsQuery", "errors", appLogs, &awslogs.QueryStringProps{
+			Fields:           jsii.Strings(errorFields...),
+			FilterStatements: jsii.Strings(errorFilter),
+			Sort:             jsii.String("@timestamp desc"),
+			Limit:            jsii.Number(100),
+		}),
+		// The access line of every request the app took longer than 1 s to answer.
+		slow: query("SlowRequestsQuery", "slow-requests", appLogs, &awslogs.QueryStringProps{
+			Fields:           jsii.Strings("@timestamp", "request_id", "method", "path", "status", "duration_ms", "bytes", "trace_id", "@log"),
+			FilterStatements: jsii.Strings(`msg = "request" and duration_ms > 1000`),
+			Sort:             jsii.String("duration_ms desc"),
+			Limit:            jsii.Number(100),
+		}),
+		// Lambda's JSON platform.report carries initDurationMs only for an
+		// invocation that started a new execution environment.
+		coldStarts: query("ColdStartsQuery", "cold-starts", appLogs, &awslogs.QueryStringProps{
+			Fields: jsii.Strings("@timestamp", "record.requestId", "record.metrics.initDurationMs", "record.metrics.durationMs",
+				"record.metrics.maxMemoryUsedMB", "@log"),
+			FilterStatements: jsii.Strings(`type = "platform.report" and ispresent(record.metrics.initDurationMs)`),
+			Sort:             jsii.String("@timestamp desc"),
+			Limit:            jsii.Number(100),
+		}),
+		// Replace REQUEST_ID with the X-Request-Id header, the request_id of an
+		// error body, or the Lambda request id.
+		byRequestID: query("RequestByIdQuery", "request-by-id",
+			append(slices.Clone(appLogs), accessLogs), &awslogs.QueryStringProps{
+				Fields: jsii.Strings("@timestamp", "@log", "@message"),
+				FilterStatements: jsii.Strings(
+					`request_id = "REQUEST_ID" or lambda_request_id = "REQUEST_ID" or requestId = "REQUEST_ID" or record.requestId = "REQUEST_ID"`),
+				Sort:  jsii.String("@timestamp asc"),
+				Limit: jsii.Number(200),
+			}),
+	}
+}
+
+// dashboardName is unique per stage: dashboards are named per account.
+func dashboardName(cfg Config) string { return "r2r-" + cfg.Stage }
+
+// newDashboard is the stage's CloudWatch dashboard, read top to bottom: alarm
+// states; what clients see (API Gateway); what the functions do (Lambda); what
+// the app measures itself (EMF: per route and status class); recent errors.
+func newDashboard(stack awscdk.Stack, cfg Config, stage awsapigateway.Stage, live, streamLive awslambda.IFunction,
+	apiFn, streamFn awslambda.Function, alarms []awscloudwatch.Alarm) awscloudwatch.Dashboard {
+	one := awscdk.Duration_Minutes(jsii.Number(1))
+	stat := func(statistic, label string) *awscloudwatch.MetricOptions {
+		return &awscloudwatch.MetricOptions{Period: one, Statistic: jsii.String(statistic), Label: jsii.String(label)}
+	}
+	graph := func(title string, width float64, left ...awscloudwatch.IMetric) awscloudwatch.GraphWidget {
+		return awscloudwatch.NewGraphWidget(&awscloudwatch.GraphWidgetProps{
+			Title: jsii.String(title), Width: jsii.Number(width), Height: jsii.Number(6), Left: &left,
+		})
+	}
+	// bothFns is a metric of the API function and of the streaming function.
+	bothFns := func(name, statistic string) []awscloudwatch.IMetric {
+		return []awscloudwatch.IMetric{
+			live.Metric(jsii.String(name), stat(statistic, "api "+statistic)),
+			streamLive.Metric(jsii.String(name), stat(statistic, "stream "+statistic)),
+		}
+	}
+	// search finds the app's EMF metrics of this stage (all routes and status
+	// classes, whichever exist), so new routes appear without a deploy.
+	search := func(metric, filter, statistic string) string {
+		return fmt.Sprintf(`SEARCH('{%s,Route,Stage,StatusClass} MetricName="%s" Stage="%s"%s', '%s', 60)`,
+			metricsNamespace, metric, cfg.Stage, filter, statistic)
+	}
+	expr := func(expression, label string) awscloudwatch.IMetric {
+		return awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
+			Expression: jsii.String(expression), Label: jsii.String(label), Period: one,
+		})
+	}
+	var byStatusClass []awscloudwatch.IMetric
+	for _, class := range []string{"2xx", "3xx", "4xx", "5xx"} {
+		byStatusClass = append(byStatusClass, expr("SUM("+search("Requests", ` StatusClass="`+class+`"`, "Sum")+")", class))
+	}
+	byRoute := "${PROP('Dim.Route')} ${PROP('Dim.StatusClass')}"
+
+	dash := awscloudwatch.NewDashboard(stack, jsii.String("Dashboard"), &awscloudwatch.DashboardProps{
+		DashboardName:   jsii.String(dashboardName(cfg)),
+		DefaultInterval: awscdk.Duration_Hours(jsii.Number(3)),
+	})
+	var alarmRefs []interfacesawscloudwatch.IAlarmRef
+	for _, a := range alarms {
+		alarmRefs = append(alarmRefs, a)
+	}
+	dash.AddWidgets(awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
+		Title: jsii.String("Alarms (any in ALARM during a deploy rolls it back)"), Alarms: &alarmRefs, Width: jsii.Number(24), Height: jsii.Number(3),
+	}))
+	dash.AddWidgets(
+		graph("API requests", 8, stage.MetricCount(stat("Sum", "requests"))),
+		graph("API 4XX / 5XX", 8, stage.MetricClientError(stat("Sum", "4XX")), stage.MetricServerError(stat("Sum", "5XX"))),
+		graph("API latency (ms)", 8,
+			stage.MetricLatency(stat("p50", "latency p50")), stage.MetricLatency(stat("p99", "latency p99")),
+			stage.MetricIntegrationLatency(stat("p99", "integration p99"))),
+	)
+	dash.AddWidgets(
+		graph("Lambda invocations", 6, bothFns("Invocations", "Sum")...),
+		graph("Lambda errors", 6, bothFns("Errors", "Sum")...),
+		graph("Lambda throttles", 6, bothFns("Throttles", "Sum")...),
+		graph("Lambda concurrent executions", 6, bothFns("ConcurrentExecutions", "Maximum")...),
+	)
+	dash.AddWidgets(
+		graph("Lambda duration p50 / p99 (ms)", 12, append(bothFns("Duration", "p50"), bothFns("Duration", "p99")...)...),
+		graph("App requests by status class (EMF)", 12, byStatusClass...),
+	)
+	dash.AddWidgets(
+		graph("App latency p50 by route (EMF, ms)", 8, expr(search("Latency", "", "p50"), byRoute)),
+		graph("App latency p99 by route (EMF, ms)", 8, expr(search("Latency", "", "p99"), byRoute)),
+		graph("Cold starts (EMF)", 8, expr("SUM("+search("ColdStart", "", "Sum")+")", "cold starts")),
+	)
+	dash.AddWidgets(awscloudwatch.NewLogQueryWidget(&awscloudwatch.LogQueryWidgetProps{
+		Title:         jsii.String("Recent errors by request id (Logs Insights: saved query r2r-" + cfg.Stage + "/errors)"),
+		LogGroupNames: jsii.Strings(*apiFn.LogGroup().LogGroupName(), *streamFn.LogGroup().LogGroupName()),
+		QueryLines: jsii.Strings(
+			"fields "+strings.Join(errorFields, ", "),
+			"filter "+errorFilter,
+			"sort @timestamp desc",
+			"limit 50",
+		),
+		Width: jsii.Number(24), Height: jsii.Number(8),
+	}))
+	return dash
+}
+
 // newOutputs prints what a user needs after `cdk deploy`.
-func newOutputs(stack awscdk.Stack, api awsapigateway.RestApi, accessLogs awslogs.ILogGroup, pool awscognito.IUserPool, client awscognito.IUserPoolClient, helloFn, apiFn awslambda.Function) {
+func newOutputs(stack awscdk.Stack, cfg Config, api awsapigateway.RestApi, accessLogs awslogs.ILogGroup, pool awscognito.IUserPool, client awscognito.IUserPoolClient,
+	helloFn, apiFn, streamFn awslambda.Function, streamURL awslambda.FunctionUrl, topic awssns.ITopic) {
 	out := func(id, description string, value *string) {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Value: value, Description: jsii.String(description)})
 	}
 	out("ApiUrl", "Base URL of the R2R API stage", api.Url())
 	out("ApiHelloUrl", "GET: the API's hello endpoint", api.UrlForPath(jsii.String("/api/hello")))
+	out("ApiHelloStreamUrl", "GET: the streamed hello, through API Gateway", api.UrlForPath(jsii.String("/api/hello/stream")))
 	out("DocsUrl", "Interactive API docs", api.UrlForPath(jsii.String("/api/docs")))
 	out("HelloUrl", "GET with Authorization: <Cognito ID token>", api.UrlForPath(jsii.String("/hello")))
+	out("StreamFunctionUrl", "Function URL of the streaming API (RESPONSE_STREAM, auth "+cfg.StreamURLAuth+"): append /api/hello/stream", streamURL.Url())
 	out("UserPoolId", "Cognito user pool id", pool.UserPoolId())
 	out("UserPoolClientId", "Cognito app client id (no secret)", client.UserPoolClientId())
 	out("ApiFunctionName", "Lambda function of the API", apiFn.FunctionName())
+	out("ApiStreamFunctionName", "Lambda function of the streaming API", streamFn.FunctionName())
 	// The log groups are created by the stack (for their retention), so their
 	// names are generated: aws logs tail needs these.
 	out("ApiLogGroupName", "API function logs: aws logs tail <name> --follow", apiFn.LogGroup().LogGroupName())
+	out("ApiStreamLogGroupName", "Streaming API function logs", streamFn.LogGroup().LogGroupName())
 	out("HelloLogGroupName", "/hello function logs", helloFn.LogGroup().LogGroupName())
 	out("AccessLogGroupName", "API Gateway access logs (one JSON line per request)", accessLogs.LogGroupName())
+	out("AlarmTopicArn", "SNS topic of every alarm (subscribe more endpoints here)", topic.TopicArn())
+	out("DashboardName", "CloudWatch dashboard of this stage", jsii.String(dashboardName(cfg)))
 }

@@ -152,12 +152,13 @@ func TestAPIFunction(t *testing.T) {
 		"Timeout":       29,
 		"Environment": map[string]any{"Variables": map[string]any{
 			"STAGE": "prod", "LOG_LEVEL": "INFO", "CORS_ALLOW_ORIGINS": "*",
+			"METRICS_NAMESPACE": "r2r", "LAMBDA_RESPONSE_MODE": "buffered",
 		}},
 		"TracingConfig": map[string]any{"Mode": "Active"},
 		"LoggingConfig": map[string]any{"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO"},
 	})
 	// WHEN looking at that function in detail
-	_, fn := s.function(t, "r2r API")
+	_, fn := s.function(t, "r2r API (")
 	want := map[string]any{
 		"PackageType":   "Image",
 		"Architectures": []any{"arm64"},
@@ -165,6 +166,7 @@ func TestAPIFunction(t *testing.T) {
 		"Timeout":       float64(29),
 		"Environment": map[string]any{"Variables": map[string]any{
 			"STAGE": "prod", "LOG_LEVEL": "INFO", "CORS_ALLOW_ORIGINS": "*",
+			"METRICS_NAMESPACE": "r2r", "LAMBDA_RESPONSE_MODE": "buffered",
 		}},
 		"TracingConfig": map[string]any{"Mode": "Active"},
 	}
@@ -243,7 +245,7 @@ func TestCORSPreflight(t *testing.T) {
 	s := prod(t)
 	// WHEN a browser sends a preflight to any routed path
 	// THEN an unauthenticated mock answers with the seed's CORS headers
-	for _, path := range []string{"/api", "/api/{proxy+}", "/hello"} {
+	for _, path := range []string{"/api", "/api/{proxy+}", "/api/hello", "/api/hello/stream", "/hello"} {
 		t.Run(path, func(t *testing.T) {
 			m := s.method(t, path, "OPTIONS")
 			assertEqual(t, "AuthorizationType", m["AuthorizationType"], "NONE")
@@ -277,8 +279,8 @@ func TestBinaryMediaTypesKeepPreflight(t *testing.T) {
 			t.Errorf("%s Integration.ContentHandling = %v, want CONVERT_TO_TEXT (else */* breaks the mock preflight)", id, got)
 		}
 	}
-	if options < 4 { // /, /hello, /api, /api/{proxy+}
-		t.Errorf("OPTIONS methods = %d, want at least 4", options)
+	if options < 6 { // /, /hello, /api, /api/{proxy+}, /api/hello, /api/hello/stream
+		t.Errorf("OPTIONS methods = %d, want at least 6", options)
 	}
 }
 
@@ -303,24 +305,29 @@ func TestAuthorization(t *testing.T) {
 
 	// WHEN a client calls /api
 	// THEN no authorizer runs (seed: no auth initially)
-	for _, path := range []string{"/api", "/api/{proxy+}"} {
+	for _, path := range []string{"/api", "/api/{proxy+}", "/api/hello"} {
 		m := s.method(t, path, "ANY")
 		assertEqual(t, path+" ANY AuthorizationType", m["AuthorizationType"], "NONE")
 	}
+	assertEqual(t, "/api/hello/stream GET AuthorizationType", s.method(t, "/api/hello/stream", "GET")["AuthorizationType"], "NONE")
 }
 
 func TestIntegrationsAreLambdaProxy(t *testing.T) {
 	// GIVEN the stack
 	s := prod(t)
 	// THEN every routed method hands the whole request to its function (AWS_PROXY)
-	apiFn, _ := s.function(t, "r2r API")
+	apiFn, _ := s.function(t, "r2r API (")
+	streamFn, _ := s.function(t, "r2r streaming API")
 	helloFn, _ := s.function(t, "r2r GET /hello")
-	// /api goes through the API function's "live" alias (gradual deployment).
+	// /api goes through the functions' "live" aliases (gradual deployment).
 	live, _ := s.one(t, "AWS::Lambda::Alias", map[string]any{"Name": "live", "FunctionName": ref(apiFn)})
+	streamLive, _ := s.one(t, "AWS::Lambda::Alias", map[string]any{"Name": "live", "FunctionName": ref(streamFn)})
 	for _, tt := range []struct{ path, method, fn string }{
 		{"/hello", "GET", helloFn},
 		{"/api", "ANY", live},
 		{"/api/{proxy+}", "ANY", live},
+		{"/api/hello", "ANY", live},
+		{"/api/hello/stream", "GET", streamLive},
 	} {
 		integration := s.method(t, tt.path, tt.method)["Integration"].(map[string]any)
 		assertEqual(t, tt.path+" Integration.Type", integration["Type"], "AWS_PROXY")
@@ -328,6 +335,37 @@ func TestIntegrationsAreLambdaProxy(t *testing.T) {
 		assertEqual(t, tt.path+" IntegrationHttpMethod", integration["IntegrationHttpMethod"], "POST")
 		if uri, _ := json.Marshal(integration["Uri"]); !strings.Contains(string(uri), `"`+tt.fn+`"`) {
 			t.Errorf("%s %s Integration.Uri = %s, want function %s", tt.method, tt.path, uri, tt.fn)
+		}
+	}
+}
+
+// TestAPIInvokesOnlyAliases: API Gateway never invokes an API function's
+// $LATEST (unqualified ARN), neither through an integration nor a permission,
+// so what CodeDeploy shifts is all that serves.
+func TestAPIInvokesOnlyAliases(t *testing.T) {
+	// GIVEN the stack
+	s := prod(t)
+	apiFns := map[string]bool{}
+	for _, prefix := range []string{"r2r API (", "r2r streaming API"} {
+		id, _ := s.function(t, prefix)
+		apiFns[id] = true
+	}
+	// WHEN looking at every integration and every Lambda permission
+	for id, m := range s.resources("AWS::ApiGateway::Method") {
+		uri, _ := json.Marshal(props(m)["Integration"])
+		for fn := range apiFns {
+			// THEN none names an API function itself (Ref or GetAtt Arn)
+			if strings.Contains(string(uri), `"`+fn+`"`) {
+				t.Errorf("method %s integration %s targets function %s, want its live alias", id, uri, fn)
+			}
+		}
+	}
+	for id, p := range s.resources("AWS::Lambda::Permission") {
+		target, _ := json.Marshal(props(p)["FunctionName"])
+		for fn := range apiFns {
+			if strings.Contains(string(target), `"`+fn+`"`) {
+				t.Errorf("permission %s is on function %s (%s), want its live alias", id, fn, target)
+			}
 		}
 	}
 }
@@ -378,8 +416,8 @@ func TestStage(t *testing.T) {
 func TestEveryLogGroupHasRetention(t *testing.T) {
 	for name, s := range map[string]*synthesized{"prod": prod(t), "dev": dev(t)} {
 		groups := s.resources("AWS::Logs::LogGroup")
-		if len(groups) != 4 { // two functions, access logs, execution logs
-			t.Errorf("%s: log groups = %d, want 4", name, len(groups))
+		if len(groups) != 5 { // three functions, access logs, execution logs
+			t.Errorf("%s: log groups = %d, want 5", name, len(groups))
 		}
 		for id, g := range groups {
 			if days, _ := props(g)["RetentionInDays"].(float64); days <= 0 {
@@ -399,7 +437,7 @@ func TestEveryLogGroupHasRetention(t *testing.T) {
 // TestFunctionRolesAreLeastPrivilege: only their log group and X-Ray.
 func TestFunctionRolesAreLeastPrivilege(t *testing.T) {
 	s := prod(t)
-	for _, prefix := range []string{"r2r API", "r2r GET /hello"} {
+	for _, prefix := range []string{"r2r API (", "r2r streaming API", "r2r GET /hello"} {
 		_, fn := s.function(t, prefix)
 		roleID := fn["Role"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
 		role := s.resources("AWS::IAM::Role")[roleID]
@@ -466,13 +504,15 @@ func TestOutputs(t *testing.T) {
 		s.template.HasOutput(jsii.String("ApiUrl"), map[string]any{"Value": assertions.Match_AnyValue()})
 	}()
 	outputs := s.json["Outputs"].(map[string]any)
-	for _, name := range []string{"ApiUrl", "ApiHelloUrl", "DocsUrl", "HelloUrl", "UserPoolId", "UserPoolClientId", "ApiFunctionName", "ApiLogGroupName", "HelloLogGroupName", "AccessLogGroupName"} {
+	for _, name := range []string{"ApiUrl", "ApiHelloUrl", "ApiHelloStreamUrl", "DocsUrl", "HelloUrl", "StreamFunctionUrl", "UserPoolId", "UserPoolClientId",
+		"ApiFunctionName", "ApiStreamFunctionName", "ApiLogGroupName", "ApiStreamLogGroupName", "HelloLogGroupName", "AccessLogGroupName",
+		"AlarmTopicArn", "DashboardName"} {
 		if _, ok := outputs[name]; !ok {
 			t.Errorf("output %s missing; outputs: %v", name, keys(outputs))
 		}
 	}
 	stageID, _ := s.one(t, "AWS::ApiGateway::Stage", map[string]any{"StageName": "prod"})
-	for name, path := range map[string]string{"ApiUrl": "/", "ApiHelloUrl": "/api/hello", "DocsUrl": "/api/docs", "HelloUrl": "/hello"} {
+	for name, path := range map[string]string{"ApiUrl": "/", "ApiHelloUrl": "/api/hello", "ApiHelloStreamUrl": "/api/hello/stream", "DocsUrl": "/api/docs", "HelloUrl": "/hello"} {
 		// https://<api>.execute-api.<region>.<suffix>/<stage><path>
 		parts, _ := outputs[name].(map[string]any)["Value"].(map[string]any)["Fn::Join"].([]any)
 		if len(parts) != 2 {
@@ -498,9 +538,10 @@ func TestDevStage(t *testing.T) {
 	for id, g := range s.resources("AWS::Logs::LogGroup") {
 		assertEqual(t, id+" DeletionPolicy", g["DeletionPolicy"], "Delete")
 	}
-	_, apiFn := s.function(t, "r2r API")
+	_, apiFn := s.function(t, "r2r API (")
 	assertEqual(t, "dev env", apiFn["Environment"], map[string]any{"Variables": map[string]any{
 		"STAGE": "dev", "LOG_LEVEL": "DEBUG", "CORS_ALLOW_ORIGINS": "https://app.example.com,http://localhost:5173",
+		"METRICS_NAMESPACE": "r2r", "LAMBDA_RESPONSE_MODE": "buffered",
 	}})
 	assertEqual(t, "dev ApplicationLogLevel", apiFn["LoggingConfig"].(map[string]any)["ApplicationLogLevel"], "DEBUG")
 	_, helloFn := s.function(t, "r2r GET /hello")
@@ -516,39 +557,10 @@ func TestDevStage(t *testing.T) {
 		}
 	}
 	// Alarms notify the configured address.
-	s.one(t, "AWS::SNS::Subscription", map[string]any{"Protocol": "email", "Endpoint": "ops@example.com"})
-	alarms := s.resources("AWS::CloudWatch::Alarm")
-	if len(alarms) != 3 {
-		t.Errorf("alarms = %d, want 3", len(alarms))
-	}
-	for id, a := range alarms {
-		if actions, _ := props(a)["AlarmActions"].([]any); len(actions) != 1 {
-			t.Errorf("%s AlarmActions = %v, want the alarm topic", id, props(a)["AlarmActions"])
-		}
-	}
-}
-
-func TestAlarms(t *testing.T) {
-	// GIVEN the stack without an alarm e-mail
-	s := prod(t)
-	// THEN the seed's three alarms exist
-	apiFn, _ := s.function(t, "r2r API")
-	_, duration := s.one(t, "AWS::CloudWatch::Alarm", map[string]any{"MetricName": "Duration"})
-	assertEqual(t, "duration alarm threshold (ms)", props(duration)["Threshold"], float64(25000))
-	// The live alias's metrics: what clients are served, during a canary too.
-	assertEqual(t, "duration alarm dimensions", props(duration)["Dimensions"], []any{
-		map[string]any{"Name": "FunctionName", "Value": ref(apiFn)},
-		map[string]any{"Name": "Resource", "Value": map[string]any{"Fn::Join": []any{"", []any{ref(apiFn), ":live"}}}},
-	})
-	_, server := s.one(t, "AWS::CloudWatch::Alarm", map[string]any{"MetricName": "5XXError"})
-	assertEqual(t, "5XX alarm", []any{props(server)["Threshold"], props(server)["Period"], props(server)["Statistic"]}, []any{float64(10), float64(300), "Sum"})
-	_, rate := s.one(t, "AWS::CloudWatch::Alarm", map[string]any{"Threshold": float64(5)})
-	if m, _ := json.Marshal(props(rate)["Metrics"]); !strings.Contains(string(m), "100 * errors / invocations") {
-		t.Errorf("error-rate alarm metrics = %s, want an errors/invocations percentage", m)
-	}
-	// Without an alarm e-mail there is no topic to confirm.
-	if n := len(s.resources("AWS::SNS::Topic")); n != 0 {
-		t.Errorf("SNS topics without alarmEmail = %d, want 0", n)
+	topic, _ := s.one(t, "AWS::SNS::Topic", map[string]any{})
+	s.one(t, "AWS::SNS::Subscription", map[string]any{"Protocol": "email", "Endpoint": "ops@example.com", "TopicArn": ref(topic)})
+	for id, a := range s.resources("AWS::CloudWatch::Alarm") {
+		assertEqual(t, id+" AlarmActions", props(a)["AlarmActions"], []any{ref(topic)})
 	}
 }
 
@@ -571,42 +583,6 @@ func TestRepoImageContext(t *testing.T) {
 				t.Errorf("staged context contains %s, want it excluded", name)
 			}
 		}
-	}
-}
-
-// TestGradualDeployment: a deploy moves the live alias with CodeDeploy, a
-// canary in prod, and rolls back on failure or on any of the alarms.
-func TestGradualDeployment(t *testing.T) {
-	for _, tt := range []struct {
-		name   string
-		s      *synthesized
-		config string
-	}{
-		{"prod", prod(t), "CodeDeployDefault.LambdaCanary10Percent10Minutes"},
-		{"dev", dev(t), "CodeDeployDefault.LambdaAllAtOnce"},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			apiFn, _ := tt.s.function(t, "r2r API")
-			_, alias := tt.s.one(t, "AWS::Lambda::Alias", map[string]any{"Name": "live", "FunctionName": ref(apiFn)})
-			version := props(alias)["FunctionVersion"].(map[string]any)["Fn::GetAtt"].([]any)[0].(string)
-			if v, ok := tt.s.resources("AWS::Lambda::Version")[version]; !ok || refID(props(v)["FunctionName"]) != apiFn {
-				t.Errorf("alias FunctionVersion = %v, want a published version of %s", props(alias)["FunctionVersion"], apiFn)
-			}
-			groupID, group := tt.s.one(t, "AWS::CodeDeploy::DeploymentGroup", map[string]any{})
-			p := props(group)
-			assertEqual(t, "DeploymentConfigName", p["DeploymentConfigName"], tt.config)
-			assertEqual(t, "AutoRollbackConfiguration", p["AutoRollbackConfiguration"], map[string]any{
-				"Enabled": true, "Events": []any{"DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_REQUEST", "DEPLOYMENT_STOP_ON_ALARM"},
-			})
-			alarms := p["AlarmConfiguration"].(map[string]any)["Alarms"].([]any)
-			if len(alarms) != 3 {
-				t.Errorf("deployment group alarms = %v, want the 3 alarms", alarms)
-			}
-			update, _ := json.Marshal(alias["UpdatePolicy"])
-			if !strings.Contains(string(update), `"DeploymentGroupName":{"Ref":"`+groupID+`"}`) {
-				t.Errorf("alias UpdatePolicy = %s, want CodeDeployLambdaAliasUpdate with %s", update, groupID)
-			}
-		})
 	}
 }
 
@@ -711,7 +687,7 @@ func lineDiff(want, got string) string {
 // TestNoUnsuppressedNagFindings: every AwsSolutions error and warning is fixed
 // or suppressed with a reason, in both stage variants.
 func TestNoUnsuppressedNagFindings(t *testing.T) {
-	for name, s := range map[string]*synthesized{"prod": prod(t), "dev": dev(t)} {
+	for name, s := range map[string]*synthesized{"prod": prod(t), "dev": dev(t), "staging": staging(t)} {
 		annotations := assertions.Annotations_FromStack(s.stack)
 		rule := assertions.Match_StringLikeRegexp(jsii.String("AwsSolutions-.*"))
 		// Messages are printed whole (JSON): their fields are deprecated aliases
@@ -761,6 +737,9 @@ func TestConfigFromContextRejectsBadValues(t *testing.T) {
 		{ContextThrottlingBurstLimit, float64(2.5), `throttlingBurstLimit=2.5`},
 		{ContextAlarmEmail, "ops at example.com", `alarmEmail="ops at example.com"`},
 		{ContextAlarmEmail, "Ops <ops@example.com>", `alarmEmail="Ops \u003cops@example.com\u003e"`},
+		{ContextDeploymentConfig, "canary", `deploymentConfig="canary"`},
+		{ContextDeploymentConfig, "", ""}, // the stage's default
+		{ContextStreamURLAuth, "IAM", `streamUrlAuth="IAM"`},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s=%v", tt.key, tt.val), func(t *testing.T) {
@@ -784,6 +763,8 @@ func TestConfigFromContextAcceptsCLIStrings(t *testing.T) {
 		ContextThrottlingRateLimit:  "12.5",
 		ContextThrottlingBurstLimit: "25",
 		ContextAlarmEmail:           "ops@example.com",
+		ContextDeploymentConfig:     " Linear10-1 ",
+		ContextStreamURLAuth:        "none",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -791,6 +772,7 @@ func TestConfigFromContextAcceptsCLIStrings(t *testing.T) {
 	assertEqual(t, "config", cfg, Config{
 		Stage: "staging", CORSAllowOrigins: []string{"https://a.example", "https://b.example:8443"},
 		LogLevel: "WARN", ThrottlingRateLimit: 12.5, ThrottlingBurstLimit: 25, AlarmEmail: "ops@example.com",
+		DeploymentConfig: "linear10-1", StreamURLAuth: "NONE",
 	})
 	cfg, err = configFrom(t, map[string]any{ContextCORSAllowOrigins: `["https://a.example"]`})
 	if err != nil {

@@ -44,6 +44,10 @@ var (
 	devOnce  sync.Once
 	devSynth *synthesized
 	devErr   error
+
+	stagingOnce  sync.Once
+	stagingSynth *synthesized
+	stagingErr   error
 )
 
 // prod synthesizes the stack as `cdk synth` does with cdk.json's defaults.
@@ -85,6 +89,30 @@ func dev(t *testing.T) *synthesized {
 		t.Fatal(devErr)
 	}
 	return devSynth
+}
+
+// staging synthesizes a third stage with the choices neither prod nor dev
+// makes: a linear deployment and a public (NONE) streaming Function URL,
+// one exact CORS origin.
+func staging(t *testing.T) *synthesized {
+	t.Helper()
+	stagingOnce.Do(func() {
+		img, err := fakeRepo()
+		if err != nil {
+			stagingErr = err
+			return
+		}
+		stagingSynth, stagingErr = synth(map[string]any{
+			ContextStage:            "staging",
+			ContextCORSAllowOrigins: []any{"https://app.example.com"},
+			ContextDeploymentConfig: DeployLinear10Every1,
+			ContextStreamURLAuth:    StreamURLAuthNone,
+		}, img)
+	})
+	if stagingErr != nil {
+		t.Fatal(stagingErr)
+	}
+	return stagingSynth
 }
 
 // cdkJSONContext is the context of cdk.json: feature flags and defaults, so
