@@ -475,17 +475,29 @@ func TestStreamFunctionURL(t *testing.T) {
 					t.Errorf("Cors.AllowHeaders = %v, want %s", headers, h)
 				}
 			}
-			// Only a public URL gets a permission for everyone, limited to URL calls.
+			// Only a public URL gets permissions for everyone, limited to URL
+			// calls: since October 2025 a new URL needs both InvokeFunctionUrl
+			// and InvokeFunction.
 			var public []string
-			for id, perm := range s.resources("AWS::Lambda::Permission") {
-				if props(perm)["Action"] == "lambda:InvokeFunctionUrl" {
-					public = append(public, id)
-					assertEqual(t, "public URL permission", []any{props(perm)["Principal"], props(perm)["FunctionUrlAuthType"]}, []any{"*", "NONE"})
+			for _, perm := range s.resources("AWS::Lambda::Permission") {
+				p := props(perm)
+				if p["Principal"] != "*" {
+					continue
+				}
+				public = append(public, p["Action"].(string))
+				switch p["Action"] {
+				case "lambda:InvokeFunctionUrl":
+					assertEqual(t, "FunctionUrlAuthType", p["FunctionUrlAuthType"], "NONE")
+				case "lambda:InvokeFunction":
+					assertEqual(t, "InvokedViaFunctionUrl", p["InvokedViaFunctionUrl"], true)
 				}
 			}
-			if (len(public) == 1) != tt.public {
-				t.Errorf("InvokeFunctionUrl permissions = %v, want public=%v", public, tt.public)
+			sort.Strings(public)
+			want := []string(nil)
+			if tt.public {
+				want = []string{"lambda:InvokeFunction", "lambda:InvokeFunctionUrl"}
 			}
+			assertEqual(t, "public permissions", public, want)
 			// The URL is an output.
 			out, _ := json.Marshal(s.json["Outputs"].(map[string]any)["StreamFunctionUrl"])
 			if !strings.Contains(string(out), urlID) {
