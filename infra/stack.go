@@ -58,9 +58,11 @@ var imageExcludes = []string{
 }
 
 // NewR2RStack defines r2r: a Cognito user pool, the Cognito-protected /hello
-// function, the Go API function (a container image) behind /api through its
-// "live" alias, the REST API in front of both, alarms that roll back a gradual
-// deployment of the API, and outputs.
+// function, the Go API (a container image) as two functions, buffered behind
+// /api and streaming behind /api/hello/stream and a Function URL, each through
+// its "live" alias, the REST API in front, alarms notifying an SNS topic that
+// also roll back a gradual deployment, a dashboard, saved Logs Insights
+// queries, and outputs.
 //
 // With props.Config nil it reads the context and panics with the validation
 // error when a value is invalid (main checks the context first to print a
