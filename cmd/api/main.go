@@ -73,11 +73,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 // serveLambda serves the same handler through the Lambda adapter, with the
-// request ids and the trace id of the invocation in its logs. It does not
-// return: the runtime ends the process.
+// request ids and the trace id of the invocation in its logs. With
+// LAMBDA_RESPONSE_MODE=stream every response is streamed: the function's
+// Function URL (RESPONSE_STREAM) or REST API integration (STREAM) must be
+// set to match. It does not return: the runtime ends the process.
 func serveLambda(cfg api.Config, logger *slog.Logger, opts []api.Option) {
 	h := api.NewServer(cfg, logger, append(opts, api.WithPlatformInfo(lambdaPlatformInfo))...)
-	lambdahttp.Start(h, lambdahttp.WithBasePath(cfg.BasePath), lambdahttp.WithLogger(logger))
+	lambdahttp.Start(h, lambdaOptions(cfg, logger)...)
+}
+
+// lambdaOptions configures the adapter from cfg.
+func lambdaOptions(cfg api.Config, logger *slog.Logger) []lambdahttp.Option {
+	opts := []lambdahttp.Option{lambdahttp.WithBasePath(cfg.BasePath), lambdahttp.WithLogger(logger)}
+	if cfg.StreamResponses {
+		opts = append(opts, lambdahttp.WithResponseStreaming())
+	}
+	return opts
 }
 
 func lambdaPlatformInfo(r *http.Request) api.PlatformInfo {

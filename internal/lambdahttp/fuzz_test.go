@@ -1,6 +1,7 @@
 package lambdahttp_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,6 +60,57 @@ func FuzzInvoke(f *testing.F) {
 		}
 		if resp.StatusCode < 200 || resp.StatusCode > 599 || resp.Body == nil {
 			t.Fatalf("Invoke = %q, want a status code and a body", out)
+		}
+	})
+}
+
+// FuzzInvokeStream: whatever the payload, InvokeStream must not panic, and
+// must return either an ErrUnsupportedEvent or ErrStreamingUnsupported error,
+// or a stream that ends: a JSON prelude with a valid status code, the 8 null
+// bytes, then the body.
+func FuzzInvokeStream(f *testing.F) {
+	for _, s := range []string{"testdata/*.json", "../../../shared/testdata/aws-events/*.json"} {
+		m, _ := filepath.Glob(s)
+		for _, name := range m {
+			if b, err := os.ReadFile(name); err == nil {
+				f.Add(b)
+			}
+		}
+	}
+	f.Add([]byte(`{}`))
+	f.Add([]byte(`{"version":"2.0","rawPath":"/a","requestContext":{"domainName":"u.lambda-url.us-east-1.on.aws","http":{"method":"GET"}}}`))
+	f.Add([]byte(`{"httpMethod":"GET","path":"/p","body":"!","isBase64Encoded":true}`))
+
+	h := lambdahttp.New(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("X-Path", r.URL.Path)
+		http.SetCookie(w, &http.Cookie{Name: "n", Value: "v"})
+		w.Write(body)
+		w.(http.Flusher).Flush()
+		if r.URL.Query().Has("panic") {
+			panic("fuzz")
+		}
+		w.Write(body)
+	}), lambdahttp.WithLogger(discardLogger()), lambdahttp.WithResponseStreaming())
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		rc, err := h.InvokeStream(context.Background(), payload)
+		if err != nil {
+			if !errors.Is(err, lambdahttp.ErrUnsupportedEvent) && !errors.Is(err, lambdahttp.ErrStreamingUnsupported) {
+				t.Fatalf("InvokeStream error %v wraps neither ErrUnsupportedEvent nor ErrStreamingUnsupported", err)
+			}
+			return
+		}
+		out, _ := io.ReadAll(rc) // a panic mid-stream ends it with an error
+		rc.Close()
+		prelude, _, ok := bytes.Cut(out, []byte("\x00\x00\x00\x00\x00\x00\x00\x00"))
+		if !ok {
+			t.Fatalf("stream %q has no prelude separator", out)
+		}
+		var p struct {
+			StatusCode int `json:"statusCode"`
+		}
+		if err := json.Unmarshal(prelude, &p); err != nil || p.StatusCode < 200 || p.StatusCode > 599 {
+			t.Fatalf("prelude %q: status %d, %v; want JSON with a valid status", prelude, p.StatusCode, err)
 		}
 	})
 }
