@@ -66,7 +66,7 @@ synth:
 diff:
 	cd infra && $(CDK) diff
 deploy:
-	cd infra && $(CDK) deploy
+	cd infra && $(CDK) deploy -c version=$$(git describe --always --dirty)
 destroy:
 	cd infra && $(CDK) destroy
 

@@ -27,6 +27,7 @@ const (
 	ContextAlarmEmail           = "alarmEmail"
 	ContextDeploymentConfig     = "deploymentConfig"
 	ContextStreamURLAuth        = "streamUrlAuth"
+	ContextVersion              = "version"
 )
 
 // Deployment configurations accepted by the deploymentConfig context key: how
@@ -69,6 +70,10 @@ type Config struct {
 	// StreamURLAuth is the auth type of the streaming Function URL: AWS_IAM
 	// (SigV4-signed callers only) or NONE (public).
 	StreamURLAuth string
+	// Version is the build version baked into the API image (its VERSION
+	// build argument, reported by /api/healthz); "" leaves the Dockerfile's
+	// default. `make deploy` passes the git revision.
+	Version string
 }
 
 // DefaultConfig is the configuration used for every context key that is not set.
@@ -104,6 +109,9 @@ func (c Config) IsProd() bool { return c.Stage == "prod" }
 
 // Same pattern as the API's STAGE check, and API Gateway's stage-name rule.
 var stagePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+
+// versionPattern keeps the version safe as a Docker build argument and a -X flag.
+var versionPattern = regexp.MustCompile(`^[A-Za-z0-9._+-]{1,128}$`)
 
 // ConfigFromContext reads and validates the stack's context keys. Values come
 // from cdk.json (typed JSON) or from `-c key=value` (strings), so both forms are
@@ -188,6 +196,14 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 			bad(ContextStreamURLAuth, v, "want AWS_IAM or NONE")
 		} else {
 			cfg.StreamURLAuth = auth
+		}
+	}
+	if v, ok := get(ContextVersion); ok {
+		s, _ := v.(string)
+		if !versionPattern.MatchString(s) {
+			bad(ContextVersion, v, "want 1 to 128 letters, digits, '.', '-', '_' or '+', such as v1.2.3 or 1a2b3c4-dirty")
+		} else {
+			cfg.Version = s
 		}
 	}
 	if len(errs) > 0 {

@@ -94,7 +94,7 @@ func NewR2RStack(scope constructs.Construct, id string, props *R2RStackProps) aw
 	pool, client := newUserPool(stack, *cfg)
 	helloFn := newHelloFunction(stack, *cfg, p.RepoDir)
 	// One image asset for both API functions: built and pushed once per deploy.
-	image := apiImage(p.ImageDir)
+	image := apiImage(p.ImageDir, cfg.Version)
 	apiFn := newAPIFunction(stack, *cfg, image, responseModeBuffered)
 	streamFn := newAPIFunction(stack, *cfg, image, responseModeStream)
 	live := newLiveAlias(stack, "ApiFunctionLive", apiFn, "Version serving /api; shifted by CodeDeploy")
@@ -251,12 +251,16 @@ const metricsNamespace = "r2r"
 // for arm64 at deploy time (synthesis only stages the build context). Both API
 // functions take this one Code value, so the asset is staged, built and pushed
 // once.
-func apiImage(imageDir string) awslambda.DockerImageCode {
-	return awslambda.DockerImageCode_FromImageAsset(jsii.String(imageDir), &awslambda.AssetImageCodeProps{
+func apiImage(imageDir, version string) awslambda.DockerImageCode {
+	props := &awslambda.AssetImageCodeProps{
 		Platform:   awsecrassets.Platform_LINUX_ARM64(),
 		IgnoreMode: awscdk.IgnoreMode_DOCKER,
 		Exclude:    jsii.Strings(imageExcludes...),
-	})
+	}
+	if version != "" {
+		props.BuildArgs = &map[string]*string{"VERSION": jsii.String(version)}
+	}
+	return awslambda.DockerImageCode_FromImageAsset(jsii.String(imageDir), props)
 }
 
 // responseMode is how an API function answers Lambda (LAMBDA_RESPONSE_MODE).

@@ -586,6 +586,24 @@ func TestRepoImageContext(t *testing.T) {
 	}
 }
 
+// TestImageVersion: a version in the context (make deploy passes the git
+// revision) becomes the image's VERSION build argument, which /api/healthz
+// reports; without one the Dockerfile's default stands.
+func TestImageVersion(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		s    *synthesized
+		want map[string]string
+	}{
+		{"prod, no version", prod(t), nil},
+		{"staging, version=v1.2.3", staging(t), map[string]string{"VERSION": "v1.2.3"}},
+	} {
+		for _, img := range readAssetManifest(t, tt.s).DockerImages {
+			assertEqual(t, tt.name+" docker build args", img.Source.DockerBuildArgs, tt.want)
+		}
+	}
+}
+
 // TestImageContextExcludes: the API image's build context as staged by
 // synthesis is what Docker receives at deploy time.
 func TestImageContextExcludes(t *testing.T) {
@@ -740,6 +758,8 @@ func TestConfigFromContextRejectsBadValues(t *testing.T) {
 		{ContextDeploymentConfig, "canary", `deploymentConfig="canary"`},
 		{ContextDeploymentConfig, "", ""}, // the stage's default
 		{ContextStreamURLAuth, "IAM", `streamUrlAuth="IAM"`},
+		{ContextVersion, "v1 2", `version="v1 2"`},
+		{ContextVersion, "$(reboot)", `version="$(reboot)"`},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s=%v", tt.key, tt.val), func(t *testing.T) {
@@ -872,8 +892,9 @@ func keys(m map[string]any) []string {
 type assetManifest struct {
 	DockerImages map[string]struct {
 		Source struct {
-			Directory string `json:"directory"`
-			Platform  string `json:"platform"`
+			Directory       string            `json:"directory"`
+			Platform        string            `json:"platform"`
+			DockerBuildArgs map[string]string `json:"dockerBuildArgs"`
 		} `json:"source"`
 	} `json:"dockerImages"`
 }

@@ -107,6 +107,7 @@ func staging(t *testing.T) *synthesized {
 			ContextCORSAllowOrigins: []any{"https://app.example.com"},
 			ContextDeploymentConfig: DeployLinear10Every1,
 			ContextStreamURLAuth:    StreamURLAuthNone,
+			ContextVersion:          "v1.2.3",
 		}, img)
 	})
 	if stagingErr != nil {
