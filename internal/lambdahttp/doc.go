@@ -33,6 +33,15 @@
 //     through the XFromContext accessors. Nothing from the event is added to
 //     request headers, because clients could forge headers.
 //
+// Response streaming: a Handler made [WithResponseStreaming] serves a function
+// invoked with response streaming (a Function URL with invoke mode
+// RESPONSE_STREAM, or a REST API integration with response transfer mode
+// STREAM). [Start] then serves it with [Handler.InvokeStream]: the same
+// request, but the handler runs in its own goroutine and what it writes
+// reaches the client as it flushes (http.Flusher, http.ResponseController),
+// behind a prelude with the status, header and cookies. HTTP APIs and ALBs
+// cannot stream; their events get an error wrapping [ErrStreamingUnsupported].
+//
 // Events that are not HTTP requests from one of the four sources (SQS,
 // WebSocket, authorizer events, {}, null, broken JSON, missing method or path)
 // make Invoke return an error wrapping [ErrUnsupportedEvent]; they are never

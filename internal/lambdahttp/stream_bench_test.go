@@ -64,11 +64,16 @@ func BenchmarkStream1MB(b *testing.B) {
 	payload := eventFunctionURL(&testing.T{}, clientRequest{method: "GET", target: "/big"})
 	h := lambdahttp.New(oneMBHandler(), lambdahttp.WithResponseStreaming())
 	ctx := context.Background()
-	run := func(b *testing.B, metric string) {
+	// Both sub-benchmarks run the same loop, reading every stream to its end
+	// (stopping the timer around the rest would disturb what it measures);
+	// ns/op is the mean time to the first body byte in one, to the end in
+	// the other.
+	run := func(b *testing.B, ttfbIsNsOp bool) {
 		b.ReportAllocs()
-		b.SetBytes(benchBodySize)
+		if !ttfbIsNsOp {
+			b.SetBytes(benchBodySize)
+		}
 		var ttfb, total time.Duration
-		b.ResetTimer()
 		for range b.N {
 			start := time.Now()
 			rc, err := h.InvokeStream(ctx, payload)
@@ -77,25 +82,21 @@ func BenchmarkStream1MB(b *testing.B) {
 			}
 			readFirstByte(b, rc)
 			ttfb += time.Since(start)
-			if metric == "ttfb" {
-				b.StopTimer()
-			}
 			if _, err := io.Copy(io.Discard, rc); err != nil {
 				b.Fatal(err)
 			}
 			total += time.Since(start)
 			rc.Close()
-			if metric == "ttfb" {
-				b.StartTimer()
-			}
 		}
-		b.ReportMetric(float64(ttfb.Nanoseconds())/float64(b.N), "ttfb-ns/op")
-		b.ReportMetric(float64(total.Nanoseconds())/float64(b.N), "total-ns/op")
+		perOp := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N) }
+		b.ReportMetric(perOp(ttfb), "ttfb-ns/op")
+		b.ReportMetric(perOp(total), "total-ns/op")
+		if ttfbIsNsOp {
+			b.ReportMetric(perOp(ttfb), "ns/op")
+		}
 	}
-	// ns/op is the time to the first body byte in one, to the end in the
-	// other; both report both.
-	b.Run("ttfb", func(b *testing.B) { run(b, "ttfb") })
-	b.Run("total", func(b *testing.B) { run(b, "total") })
+	b.Run("ttfb", func(b *testing.B) { run(b, true) })
+	b.Run("total", func(b *testing.B) { run(b, false) })
 }
 
 func BenchmarkBuffered1MB(b *testing.B) {
