@@ -64,8 +64,9 @@ func WithResponseStreaming() Option {
 // makes the handler's writes fail, as a client disconnecting does under
 // net/http.
 //
-// The handler runs in its own goroutine and writes into a pipe the reader
-// drains; a write blocks until the runtime has read it. The prelude goes out
+// The handler runs in its own goroutine and writes, through a 4 KB buffer,
+// into a pipe the reader drains: what leaves the buffer (a flush, a full
+// buffer) blocks the handler until the runtime has read it. The prelude goes out
 // when the handler first flushes (http.Flusher, http.ResponseController), when
 // it has written more than a 4 KB buffer holds, or when it returns. A
 // Content-Type the handler did not set is sniffed from the first bytes sent,
