@@ -8,6 +8,14 @@ TOOL      := $(GO) tool -modfile=tools/go.mod
 FUZZTIME  ?= 30s
 CDK       := npx --yes aws-cdk@$(CDK_VERSION)
 CDK_VERSION ?= 2.1148.1
+# Variables used in prerequisites must be set before the rules that use them.
+GOARCH         ?= arm64
+COLDSTART_ARCH ?= amd64
+RIE_VERSION    := v0.0.0-20261030222936-bef5c4ba774d
+RIE            := bin/aws-lambda-rie
+# bin/bootstrap is arm64 (what the image holds); other architectures get a
+# suffix, so an amd64 build never passes for the arm64 one.
+bootstrap_path = bin/bootstrap$(if $(filter arm64,$(1)),,-$(1))
 
 .PHONY: run dev test test-go test-infra fuzz lint vet staticcheck vulncheck bench \
         synth diff deploy destroy clean \
@@ -72,13 +80,6 @@ destroy:
 
 # The Lambda bootstrap and its container image. scripts/build.sh holds the
 # build flags; the Dockerfile runs the same script.
-GOARCH         ?= arm64
-COLDSTART_ARCH ?= amd64
-RIE_VERSION    := v0.0.0-20261030222936-bef5c4ba774d
-RIE            := bin/aws-lambda-rie
-# bin/bootstrap is arm64 (what the image holds); other architectures get a
-# suffix, so an amd64 build never passes for the arm64 one.
-bootstrap_path = bin/bootstrap$(if $(filter arm64,$(1)),,-$(1))
 
 ## build: the Lambda bootstrap for linux/arm64 in bin/bootstrap (GOARCH=amd64: bin/bootstrap-amd64), built as the image builds it
 build:
