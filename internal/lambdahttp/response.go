@@ -22,11 +22,17 @@ const maxResponseBytes = 6291556
 // wins, the header is snapshotted when the status is written, and an unset
 // Content-Type is sniffed from the body.
 type responseWriter struct {
+	headerState
+	body []byte
+}
+
+// headerState is the status and header half of an http.ResponseWriter, with
+// net/http's rules; the buffered and the streaming writers share it.
+type headerState struct {
 	header      http.Header
 	snapshot    http.Header // header as it was at WriteHeader
 	status      int
 	wroteHeader bool
-	body        []byte
 }
 
 var writerPool = sync.Pool{New: func() any { return new(responseWriter) }}
@@ -52,13 +58,13 @@ func (w *responseWriter) release() {
 		hdr = nil
 	}
 	clear(hdr)
-	*w = responseWriter{body: body, header: hdr}
+	*w = responseWriter{body: body, headerState: headerState{header: hdr}}
 	writerPool.Put(w)
 }
 
-func (w *responseWriter) Header() http.Header { return w.header }
+func (w *headerState) Header() http.Header { return w.header }
 
-func (w *responseWriter) WriteHeader(code int) {
+func (w *headerState) WriteHeader(code int) {
 	if w.wroteHeader {
 		return // net/http logs "superfluous WriteHeader" and ignores it too
 	}
@@ -66,8 +72,9 @@ func (w *responseWriter) WriteHeader(code int) {
 		panic(fmt.Sprintf("invalid WriteHeader code %v", code)) // as net/http does
 	}
 	if code < 200 && code != http.StatusSwitchingProtocols {
-		// Informational responses (103 Early Hints, ...) cannot be sent
-		// ahead of a buffered Lambda response; the final status follows.
+		// Informational responses (103 Early Hints, ...) cannot be sent ahead
+		// of a Lambda response (its prelude carries one status): the final
+		// status follows.
 		return
 	}
 	w.status = code

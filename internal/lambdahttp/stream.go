@@ -113,7 +113,7 @@ func (h *Handler) InvokeStream(ctx context.Context, payload []byte) (io.ReadClos
 		pw.CloseWithError(fmt.Errorf("lambdahttp: the invoke ended during the response: %w", context.Cause(invokeCtx)))
 	})
 	heads := make(chan streamHead, 1)
-	w := &streamWriter{header: make(http.Header), pw: pw, heads: heads}
+	w := &streamWriter{headerState: headerState{header: make(http.Header)}, ctx: ctx, pw: pw, heads: heads}
 	w.bw = bufio.NewWriterSize(streamSink{w}, streamBufferSize)
 	go h.serveStream(w, r, in, func() { stop(); cancel() })
 
@@ -266,32 +266,12 @@ func (b *streamBody) Close() error {
 // WriteHeader wins, the header is snapshotted when the status is written, an
 // unset Content-Type is sniffed. Only the handler's goroutine uses it.
 type streamWriter struct {
-	header      http.Header
-	snapshot    http.Header // header as it was at WriteHeader
-	status      int
-	wroteHeader bool
-	committed   bool // the prelude was handed to InvokeStream
-	bw          *bufio.Writer
-	pw          *io.PipeWriter
-	heads       chan<- streamHead
-}
-
-func (w *streamWriter) Header() http.Header { return w.header }
-
-func (w *streamWriter) WriteHeader(code int) {
-	if w.wroteHeader {
-		return
-	}
-	if code < 100 || code > 999 {
-		panic(fmt.Sprintf("invalid WriteHeader code %v", code)) // as net/http does
-	}
-	if code < 200 && code != http.StatusSwitchingProtocols {
-		// The prelude carries one status: informational ones cannot be sent.
-		return
-	}
-	w.status = code
-	w.wroteHeader = true
-	w.snapshot = w.header.Clone()
+	headerState
+	committed bool            // the prelude was handed to InvokeStream
+	ctx       context.Context // the request's: once it ends, writes fail
+	bw        *bufio.Writer
+	pw        *io.PipeWriter
+	heads     chan<- streamHead
 }
 
 func (w *streamWriter) Write(p []byte) (int, error) {
@@ -364,5 +344,10 @@ type streamSink struct{ w *streamWriter }
 
 func (s streamSink) Write(p []byte) (int, error) {
 	s.w.commit(p)
+	// The pipe is closed when the invoke ends, but by another goroutine: a
+	// handler woken by the same cancel could otherwise still write.
+	if err := s.w.ctx.Err(); err != nil {
+		return 0, fmt.Errorf("lambdahttp: the stream ended: %w", context.Cause(s.w.ctx))
+	}
 	return s.w.pw.Write(p)
 }
