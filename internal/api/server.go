@@ -88,6 +88,11 @@ func humaConfig(cfg Config) huma.Config {
 				Description: "The r2r HTTP API, served identically locally and on AWS Lambda behind API Gateway.",
 			},
 			Components: &huma.Components{Schemas: registry},
+			// Listed here so the docs show them in this order.
+			Tags: []*huma.Tag{
+				{Name: "hello", Description: "Greetings: the API's example routes."},
+				{Name: "operations", Description: "For load balancers, monitors and operators."},
+			},
 		},
 		OpenAPIPath:   "/api/openapi",
 		Formats:       huma.DefaultFormats,
