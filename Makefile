@@ -17,7 +17,7 @@ RIE            := bin/aws-lambda-rie
 # suffix, so an amd64 build never passes for the arm64 one.
 bootstrap_path = bin/bootstrap$(if $(filter arm64,$(1)),,-$(1))
 
-.PHONY: run dev test test-go test-infra fuzz lint vet staticcheck vulncheck bench \
+.PHONY: run dev test test-go test-adapters test-infra fuzz lint vet staticcheck vulncheck bench \
         synth diff deploy destroy clean \
         build image coldstart lint-docker rie test-image
 
@@ -30,11 +30,15 @@ dev:
 	$(TOOL) air -c .air.toml
 
 ## test: every test of the repository (what CI runs)
-test: test-go test-infra fuzz lint vulncheck test-image
+test: test-go test-adapters test-infra fuzz lint vulncheck test-image
 
 ## test-go: the app module's tests, with the race detector and the test-only routes
 test-go: $(RIE)
 	$(GO) test -race -count=1 -tags r2rtest ./...
+
+## test-adapters: lambdahttp's correctness beside the other Go adapters (bench/adapters, its own module)
+test-adapters:
+	cd bench/adapters && $(GO) test -count=1 ./...
 
 ## test-infra: the CDK stack's tests (synthesis, assertions, cdk-nag)
 test-infra:
