@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http/httptest"
-	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -13,19 +12,8 @@ import (
 	"github.com/r2r/r2r/internal/emf/emftest"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
 func TestMetricsOneEMFLinePerRequest(t *testing.T) {
-	var out lockedBuffer
+	var out syncBuffer
 	e := emf.NewEmitter(&out, "r2r", MetricDimensions(), 64)
 	h, _ := newTestServer(t, map[string]string{"STAGE": "prod"}, WithMetrics(e))
 	requests := []struct {
@@ -45,9 +33,9 @@ func TestMetricsOneEMFLinePerRequest(t *testing.T) {
 	}
 	e.Close()
 
-	lines := bytes.Split(bytes.TrimSuffix(out.b.Bytes(), []byte("\n")), []byte("\n"))
+	lines := bytes.Split(bytes.TrimSuffix(out.buf.Bytes(), []byte("\n")), []byte("\n"))
 	if len(lines) != len(requests) {
-		t.Fatalf("got %d EMF lines for %d requests:\n%s", len(lines), len(requests), out.b.String())
+		t.Fatalf("got %d EMF lines for %d requests:\n%s", len(lines), len(requests), out.buf.String())
 	}
 	for i, line := range lines {
 		values, err := emftest.Validate(line)

@@ -31,22 +31,29 @@ func (ev *rawEvent) apigwV2(in *inbound) error {
 		return err
 	}
 	ev.auth = auth
+	ev.payloadV2(in, src, path)
+	in.pathDecoded = true
+	if rc.Stage != "$default" {
+		in.stage = rc.Stage
+	}
+	return nil
+}
+
+// payloadV2 reads what HTTP API and Function URL events (payload format
+// 2.0) carry alike.
+func (ev *rawEvent) payloadV2(in *inbound, src Source, path string) {
+	rc := &ev.RequestContext
 	ev.materialize(lazyHeaders)
 	in.source = src
 	in.info = requestInfo{source: src, raw: ev, requestID: rc.RequestID}
 	in.method = rc.HTTP.Method
 	in.path = path
-	in.pathDecoded = true
-	if rc.Stage != "$default" {
-		in.stage = rc.Stage
-	}
 	in.rawQuery = ev.RawQueryString
 	in.header = singleValueHeader(ev.Headers, ev.Cookies)
 	in.host = rc.DomainName
 	in.sourceIP = rc.HTTP.SourceIP
 	in.protocol = rc.HTTP.Protocol
 	in.body, in.base64 = ev.Body, ev.IsBase64Encoded
-	return nil
 }
 
 // apigwV2Event builds the typed event of an apigwV2 request.

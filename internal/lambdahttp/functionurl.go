@@ -24,17 +24,7 @@ func (ev *rawEvent) functionURL(in *inbound) error {
 		return err
 	}
 	ev.auth = auth
-	ev.materialize(lazyHeaders)
-	in.source = src
-	in.info = requestInfo{source: src, raw: ev, requestID: rc.RequestID}
-	in.method = rc.HTTP.Method
-	in.path = ev.RawPath
-	in.rawQuery = ev.RawQueryString
-	in.header = singleValueHeader(ev.Headers, ev.Cookies)
-	in.host = rc.DomainName
-	in.sourceIP = rc.HTTP.SourceIP
-	in.protocol = rc.HTTP.Protocol
-	in.body, in.base64 = ev.Body, ev.IsBase64Encoded
+	ev.payloadV2(in, src, ev.RawPath)
 	return nil
 }
 
