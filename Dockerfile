@@ -1,4 +1,4 @@
-# syntax=docker/dockerfile:1
+# syntax=docker/dockerfile:1.28
 # check=error=true
 
 # The r2r API as a Lambda container image: the Go binary as the bootstrap of
@@ -13,13 +13,18 @@
 #
 # The check directive above makes a build fail on any of BuildKit's lint
 # rules (`docker build --check .`); CI runs the same rules offline with
-# `make lint-docker`.
+# `make lint-docker`. The syntax directive pins the Dockerfile frontend to
+# 1.28, the one of the BuildKit release tools/dockerlint lints with (a test
+# keeps them equal): a later frontend's new rule cannot fail a deploy that
+# passed the lint. Patch releases (1.28.x) carry fixes, not rules.
 
-# Go 1.27.3, the release the Makefile pins (GOTOOLCHAIN). Pinned by tag only:
-# this file was written offline, where no registry could give the digest; pin
-# it (golang:1.27.3-trixie@sha256:...) once `docker buildx imagetools inspect`
+# Go 1.27.3, the release the Makefile pins (GOTOOLCHAIN), from ECR Public's
+# mirror of Docker's official images: Docker Hub's anonymous pull limit fails
+# builds on shared CI addresses. Pinned by tag only: this file was written
+# offline, where no registry could give the digest; pin it
+# (...golang:1.27.3-trixie@sha256:...) once `docker buildx imagetools inspect`
 # can be run.
-FROM --platform=$BUILDPLATFORM golang:1.27.3-trixie AS build
+FROM --platform=$BUILDPLATFORM public.ecr.aws/docker/library/golang:1.27.3-trixie AS build
 WORKDIR /src
 
 # Modules first: this layer stays cached until go.mod or go.sum change.

@@ -17,7 +17,7 @@ RIE            := bin/aws-lambda-rie
 # suffix, so an amd64 build never passes for the arm64 one.
 bootstrap_path = bin/bootstrap$(if $(filter arm64,$(1)),,-$(1))
 
-.PHONY: run dev test test-go test-adapters test-infra fuzz lint vet staticcheck vulncheck bench \
+.PHONY: run dev test test-go test-adapters test-infra lint-cfn fuzz lint vet staticcheck vulncheck bench \
         synth diff deploy destroy clean \
         build image coldstart lint-docker rie test-image
 
@@ -40,9 +40,13 @@ test-go: $(RIE)
 test-adapters:
 	cd bench/adapters && $(GO) test -count=1 ./...
 
-## test-infra: the CDK stack's tests (synthesis, assertions, cdk-nag)
+## test-infra: the CDK stack's tests: every configuration synthesized once, then assertions, cdk-nag, the dependency graph and cfn-lint (lint-cfn's test)
 test-infra:
 	cd infra && $(GO) test -count=1 ./...
+
+## lint-cfn: cfn-lint (AWS's CloudFormation linter) over the synthesized templates of every configuration, for each supported region (test-infra runs it too)
+lint-cfn:
+	cd infra && $(GO) test -count=1 -run '^TestCfnLint$$' ./...
 
 ## fuzz: each fuzz target for FUZZTIME
 fuzz:
@@ -73,15 +77,17 @@ vulncheck:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-## synth, diff, deploy, destroy: the CDK stack (deploy needs AWS credentials and Docker)
+## synth, diff, deploy, destroy: the stage STAGE (default prod: stack R2RStack, else R2RStack-STAGE; deploy also deploys the account stack R2RAccount when missing; deploy needs AWS credentials and Docker)
+STAGE ?= prod
+STACK := $(if $(filter prod,$(STAGE)),R2RStack,R2RStack-$(STAGE))
 synth:
-	cd infra && $(CDK) synth
+	cd infra && $(CDK) synth -c stage=$(STAGE)
 diff:
-	cd infra && $(CDK) diff
+	cd infra && $(CDK) diff -c stage=$(STAGE) $(STACK)
 deploy:
-	cd infra && $(CDK) deploy -c version=$$(git describe --always --dirty)
+	cd infra && $(CDK) deploy -c stage=$(STAGE) -c version=$$(git describe --always --dirty) $(STACK)
 destroy:
-	cd infra && $(CDK) destroy
+	cd infra && $(CDK) destroy -c stage=$(STAGE) $(STACK)
 
 # The Lambda bootstrap and its container image. scripts/build.sh holds the
 # build flags; the Dockerfile runs the same script.

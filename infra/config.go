@@ -27,6 +27,7 @@ const (
 	ContextAlarmEmail           = "alarmEmail"
 	ContextDeploymentConfig     = "deploymentConfig"
 	ContextStreamURLAuth        = "streamUrlAuth"
+	ContextStreamFunctionURL    = "streamFunctionUrl"
 	ContextVersion              = "version"
 )
 
@@ -70,6 +71,10 @@ type Config struct {
 	// StreamURLAuth is the auth type of the streaming Function URL: AWS_IAM
 	// (SigV4-signed callers only) or NONE (public).
 	StreamURLAuth string
+	// StreamFunctionURL creates the streaming Function URL. Lambda has no
+	// Function URLs in some regions (see supportedRegions); there the
+	// stream is served through API Gateway only.
+	StreamFunctionURL bool
 	// Version is the build version baked into the API image (its VERSION
 	// build argument, reported by /api/healthz); "" leaves the Dockerfile's
 	// default. `make deploy` passes the git revision.
@@ -85,6 +90,7 @@ func DefaultConfig() Config {
 		ThrottlingRateLimit:  100,
 		ThrottlingBurstLimit: 200,
 		StreamURLAuth:        StreamURLAuthIAM,
+		StreamFunctionURL:    true,
 	}
 }
 
@@ -107,11 +113,61 @@ func (c Config) DeploymentConfigName() string {
 // a stack deletion.
 func (c Config) IsProd() bool { return c.Stage == "prod" }
 
-// Same pattern as the API's STAGE check, and API Gateway's stage-name rule.
-var stagePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+// stagePattern is what a stage name must be everywhere it goes: the stack
+// name R2RStack-<stage> ([A-Za-z][A-Za-z0-9-]*, at most 128 characters, so
+// 119 for the stage), and API Gateway's stage name ([A-Za-z0-9_-]{1,128}).
+// The API's STAGE check is the same rule.
+var stagePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,118}$`)
+
+// stageRule explains stagePattern in an error message.
+const stageRule = "want a letter, then letters, digits or '-', 119 characters at most: " +
+	"the stack is named R2RStack-<stage>, and CloudFormation stack names match [A-Za-z][A-Za-z0-9-]* up to 128 characters"
 
 // versionPattern keeps the version safe as a Docker build argument and a -X flag.
 var versionPattern = regexp.MustCompile(`^[A-Za-z0-9._+-]{1,128}$`)
+
+// supportedRegions are the regions every configuration is linted for
+// (cfn-lint's resource specifications of each region): the commercial AWS
+// regions. Not China (no Cognito user pools), nor GovCloud, the ISO regions
+// or the European Sovereign Cloud, which are partitions of their own.
+var supportedRegions = []string{
+	"af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+	"ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+	"ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-central-1", "ca-west-1",
+	"eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3",
+	"il-central-1", "me-central-1", "me-south-1", "mx-central-1", "sa-east-1",
+	"us-east-1", "us-east-2", "us-west-1", "us-west-2",
+}
+
+// regionsWithoutFunctionURLs are the supported regions where Lambda has no
+// Function URLs (AWS::Lambda::Url is missing from their specifications):
+// there the stack must be deployed with streamFunctionUrl=false.
+var regionsWithoutFunctionURLs = []string{
+	"ap-east-2", "ap-south-2", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
+	"ca-west-1", "eu-central-2", "eu-south-2", "il-central-1", "me-central-1", "mx-central-1",
+}
+
+// functionURLRegions are the supported regions that have Function URLs.
+func functionURLRegions() []string {
+	var out []string
+	for _, r := range supportedRegions {
+		if !slices.Contains(regionsWithoutFunctionURLs, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// checkRegion stops a synthesis for a region (CDK_DEFAULT_REGION, which the
+// CDK CLI sets from the credentials' profile; "" when unknown) that cannot
+// hold the configured stack, before CloudFormation would fail half-way.
+func checkRegion(cfg Config, region string) error {
+	if cfg.StreamFunctionURL && slices.Contains(regionsWithoutFunctionURLs, region) {
+		return fmt.Errorf("region %s has no Lambda Function URLs: deploy with -c %s=false (the stream stays available through API Gateway)",
+			region, ContextStreamFunctionURL)
+	}
+	return nil
+}
 
 // ConfigFromContext reads and validates the stack's context keys. Values come
 // from cdk.json (typed JSON) or from `-c key=value` (strings), so both forms are
@@ -133,7 +189,7 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 	if v, ok := get(ContextStage); ok {
 		s, isString := v.(string)
 		if !isString || !stagePattern.MatchString(s) {
-			bad(ContextStage, v, "want 1 to 128 letters, digits, '-' or '_'")
+			bad(ContextStage, v, stageRule)
 		} else {
 			cfg.Stage = s
 		}
@@ -196,6 +252,14 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 			bad(ContextStreamURLAuth, v, "want AWS_IAM or NONE")
 		} else {
 			cfg.StreamURLAuth = auth
+		}
+	}
+	if v, ok := get(ContextStreamFunctionURL); ok {
+		b, err := boolean(v)
+		if err != nil {
+			bad(ContextStreamFunctionURL, v, "want true or false")
+		} else {
+			cfg.StreamFunctionURL = b
 		}
 	}
 	if v, ok := get(ContextVersion); ok {
@@ -271,6 +335,22 @@ func number(v any) (float64, error) {
 		return n, nil
 	}
 	return 0, errors.New("not a number")
+}
+
+// boolean accepts a JSON boolean (cdk.json) or "true"/"false" (-c).
+func boolean(v any) (bool, error) {
+	switch v := v.(type) {
+	case bool:
+		return v, nil
+	case string:
+		switch strings.ToLower(strings.TrimSpace(v)) {
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
+		}
+	}
+	return false, errors.New("not a boolean")
 }
 
 // show renders a context value as the user wrote it, for error messages.

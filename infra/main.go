@@ -31,18 +31,28 @@ func run(props *awscdk.AppProps) error {
 	if err != nil {
 		return err
 	}
+	if err := checkRegion(cfg, os.Getenv("CDK_DEFAULT_REGION")); err != nil {
+		return err
+	}
 
 	// Every resource is checked against the AWS Solutions rules; a finding
 	// without a documented suppression fails synthesis.
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 
-	NewR2RStack(app, StackName(cfg), &R2RStackProps{
-		StackProps: awscdk.StackProps{Env: env()},
-		Config:     &cfg,
-	})
-
+	defineStacks(app, cfg, R2RStackProps{})
 	app.Synth(nil)
 	return nil
+}
+
+// defineStacks adds the stage's stack (props.Config = cfg) and the account
+// stack it needs to app, and returns them.
+func defineStacks(app awscdk.App, cfg Config, props R2RStackProps) (account, stage awscdk.Stack) {
+	account = NewAccountStack(app, AccountStackName, &awscdk.StackProps{Env: env()})
+	props.StackProps.Env = env()
+	props.Config = &cfg
+	stage = NewR2RStack(app, StackName(cfg), &props)
+	stage.AddStackDependency(account, jsii.String("execution logging needs the account's API Gateway CloudWatch role"))
+	return account, stage
 }
 
 // StackName is R2RStack for prod and R2RStack-<stage> otherwise, so several

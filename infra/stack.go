@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -101,21 +102,29 @@ func NewR2RStack(scope constructs.Construct, id string, props *R2RStackProps) aw
 	streamLive := newLiveAlias(stack, "ApiStreamFunctionLive", streamFn,
 		"Version serving /api/hello/stream and the streaming Function URL; shifted by CodeDeploy")
 	api, accessLogs := newRestAPI(stack, *cfg, pool, helloFn, live, streamLive)
-	streamURL := newStreamURL(stack, *cfg, streamLive)
+	var streamURL awslambda.FunctionUrl
+	if cfg.StreamFunctionURL {
+		streamURL = newStreamURL(stack, *cfg, streamLive)
+	}
 	topic := newAlarmTopic(stack, *cfg)
-	alarms := newAlarms(stack, topic, live, streamLive, api.DeploymentStage())
+	alarms := newAlarms(stack, *cfg, topic, live, streamLive)
+	allowAlarmsToPublish(topic, alarms)
 	newGradualDeployment(stack, *cfg, live, streamLive, alarms)
 	newQueries(stack, *cfg, apiFn, streamFn, accessLogs)
-	newDashboard(stack, *cfg, api.DeploymentStage(), live, streamLive, apiFn, streamFn, alarms)
+	newDashboard(stack, *cfg, live, streamLive, apiFn, streamFn, alarms)
 	newOutputs(stack, *cfg, api, accessLogs, pool, client, helloFn, apiFn, streamFn, streamURL, topic)
 	return stack
 }
 
-// removalPolicy keeps production data when the stack is deleted and cleans
-// up everything else.
+// removalPolicy keeps production data when the stack is deleted or a
+// resource replaced, and cleans up everything else. Not RETAIN: a first
+// create that fails and rolls back would leave the retained resources behind,
+// and the next create would fail on or duplicate them;
+// RETAIN_ON_UPDATE_OR_DELETE (DeletionPolicy RetainExceptOnCreate) deletes
+// what a failed create made.
 func removalPolicy(cfg Config) awscdk.RemovalPolicy {
 	if cfg.IsProd() {
-		return awscdk.RemovalPolicy_RETAIN
+		return awscdk.RemovalPolicy_RETAIN_ON_UPDATE_OR_DELETE
 	}
 	return awscdk.RemovalPolicy_DESTROY
 }
@@ -354,7 +363,7 @@ func accessLogFormat() awsapigateway.AccessLogFormat {
 func newRestAPI(stack awscdk.Stack, cfg Config, pool awscognito.IUserPool, helloFn, apiFn, streamFn awslambda.IFunction) (awsapigateway.RestApi, awslogs.LogGroup) {
 	accessLogs := newLogGroup(stack, "ApiAccessLogs", cfg, nil)
 	api := awsapigateway.NewRestApi(stack, jsii.String("RestApi"), &awsapigateway.RestApiProps{
-		RestApiName: jsii.String("R2R API"),
+		RestApiName: jsii.String(restAPIName),
 		Description: jsii.String(fmt.Sprintf("r2r REST API (%s)", cfg.Stage)),
 		DefaultCorsPreflightOptions: &awsapigateway.CorsOptions{
 			AllowOrigins: jsii.Strings(cfg.CORSAllowOrigins...),
@@ -370,8 +379,11 @@ func newRestAPI(stack awscdk.Stack, cfg Config, pool awscognito.IUserPool, hello
 		// adapter decodes them) and the CORS mock integrations must convert to
 		// text (see fixPreflightForBinary).
 		BinaryMediaTypes: jsii.Strings("*/*"),
-		// Execution logging needs the account's API Gateway CloudWatch role.
-		CloudWatchRole: jsii.Bool(true),
+		// Execution logging needs the account's API Gateway CloudWatch role,
+		// an account-wide setting: the account stack owns it (see
+		// NewAccountStack), so that no stage overwrites another's and every
+		// stage but prod deletes completely.
+		CloudWatchRole: jsii.Bool(false),
 		DeployOptions: &awsapigateway.StageOptions{
 			StageName:            jsii.String(cfg.Stage),
 			AccessLogDestination: awsapigateway.NewLogGroupLogDestination(accessLogs),
@@ -465,11 +477,6 @@ func newRestAPI(stack awscdk.Stack, cfg Config, pool awscognito.IUserPool, hello
 		{Id: jsii.String("AwsSolutions-APIG3"), Reason: jsii.String(
 			"No WAF yet: the stage is throttled and /hello is authenticated; a web ACL (with its monthly cost) comes with a custom domain.")},
 	}, jsii.Bool(false))
-	cdknag.NagSuppressions_AddResourceSuppressions(api.Node().FindChild(jsii.String("CloudWatchRole")), &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("AwsSolutions-IAM4"), Reason: jsii.String(
-			"The account-level API Gateway CloudWatch role uses AmazonAPIGatewayPushToCloudWatchLogs, the policy AWS provides for exactly this role (execution logging)."),
-			AppliesTo: &[]any{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"}},
-	}, jsii.Bool(false))
 	return api, accessLogs
 }
 
@@ -480,12 +487,27 @@ func newRestAPI(stack awscdk.Stack, cfg Config, pool awscognito.IUserPool, hello
 // CONVERT_TO_TEXT makes API Gateway apply the template again. CorsOptions has
 // no knob for it, hence the override on every generated OPTIONS method.
 func fixPreflightForBinary(api awsapigateway.RestApi) {
+	overrideMethods(api, "OPTIONS", map[string]string{"Integration.ContentHandling": "CONVERT_TO_TEXT"})
+}
+
+// overrideMethods sets CloudFormation properties the L2 constructs have no
+// knob for on every method of one HTTP method, and feeds them into the
+// deployment's logical id. CDK derives that id from the methods' construct
+// properties, never from overrides: without this, changing an override
+// would create no new deployment, and the stage would keep serving the old
+// methods.
+func overrideMethods(api awsapigateway.RestApi, httpMethod string, overrides map[string]string) {
 	for _, m := range *api.Methods() {
-		if *m.HttpMethod() != "OPTIONS" {
+		if *m.HttpMethod() != httpMethod {
 			continue
 		}
 		cfn := m.Node().DefaultChild().(awsapigateway.CfnMethod)
-		cfn.AddPropertyOverride(jsii.String("Integration.ContentHandling"), jsii.String("CONVERT_TO_TEXT"))
+		for _, path := range slices.Sorted(maps.Keys(overrides)) {
+			cfn.AddPropertyOverride(jsii.String(path), jsii.String(overrides[path]))
+		}
+		api.LatestDeployment().AddToLogicalId(map[string]any{
+			"override": *m.Resource().Path() + " " + httpMethod, "properties": overrides,
+		})
 	}
 }
 
@@ -615,15 +637,18 @@ var lambdaDeploymentConfigs = map[string]func() awscodedeploy.ILambdaDeploymentC
 // newGradualDeployment shifts traffic of both live aliases to the new
 // version with CodeDeploy (cfg.DeploymentConfigName: a 10 % canary for 5
 // minutes in prod by default) and rolls back automatically when a deployment
-// fails, is stopped, or any alarm fires meanwhile. Both functions run the same
-// image, so a deploy changes both, and every alarm guards both: a bug seen on
-// one path is in the other too. One CodeDeploy application and role serve
+// fails, is stopped, or an alarm that signals a bad version (all but the
+// throttles alarm) fires meanwhile. Both functions run the same image, so a
+// deploy changes both, and those alarms guard both: a bug seen on one path is
+// in the other too. One CodeDeploy application and role serve
 // the two groups.
-func newGradualDeployment(stack awscdk.Stack, cfg Config, live, streamLive awslambda.Alias, alarms []awscloudwatch.Alarm) []awscodedeploy.LambdaDeploymentGroup {
+func newGradualDeployment(stack awscdk.Stack, cfg Config, live, streamLive awslambda.Alias, alarms []alarm) []awscodedeploy.LambdaDeploymentGroup {
 	config := lambdaDeploymentConfigs[cfg.DeploymentConfigName()]()
 	var refs []interfacesawscloudwatch.IAlarmRef
 	for _, a := range alarms {
-		refs = append(refs, a)
+		if a.rollback {
+			refs = append(refs, a.Alarm)
+		}
 	}
 	rollback := &awscodedeploy.AutoRollbackConfig{
 		FailedDeployment:  jsii.Bool(true),
@@ -653,6 +678,31 @@ func newGradualDeployment(stack awscdk.Stack, cfg Config, live, streamLive awsla
 	return []awscodedeploy.LambdaDeploymentGroup{group, streamGroup}
 }
 
+// restAPIName is the REST API's name, and the ApiName dimension of its metrics.
+const restAPIName = "R2R API"
+
+// apiGatewayMetric is one of this stage's API Gateway metrics (AWS/ApiGateway,
+// dimensions ApiName and Stage: ApiName alone would mix in other stages' APIs,
+// all named restAPIName). The dimensions are literals, known at synthesis, not
+// references to the stage resource: with a reference, the alarms would
+// depend on the stage, the stage on its deployment, the deployment on the
+// methods, the methods on the live alias, and the alias (through its
+// CodeDeploy UpdatePolicy) on the deployment group that lists the alarms: a
+// cycle CloudFormation refuses.
+func apiGatewayMetric(cfg Config, name string, opts *awscloudwatch.MetricOptions) awscloudwatch.IMetric {
+	return awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+		Namespace:  jsii.String("AWS/ApiGateway"),
+		MetricName: jsii.String(name),
+		DimensionsMap: &map[string]*string{
+			"ApiName": jsii.String(restAPIName),
+			"Stage":   jsii.String(cfg.Stage),
+		},
+		Period:    opts.Period,
+		Statistic: opts.Statistic,
+		Label:     opts.Label,
+	})
+}
+
 // newAlarmTopic is where every alarm sends its ALARM and OK notifications. It
 // exists in every stage, so a subscription (chat, pager, e-mail) can be added
 // without a deploy; alarmEmail subscribes an address (confirm the mail).
@@ -667,6 +717,37 @@ func newAlarmTopic(stack awscdk.Stack, cfg Config) awssns.Topic {
 	return topic
 }
 
+// allowAlarmsToPublish lets CloudWatch publish this stack's alarms to the
+// topic. A topic policy replaces SNS's default one, and EnforceSSL's holds a
+// single Deny (of plain HTTP): without an Allow, CloudWatch's every
+// notification fails with "not authorized to perform: SNS:Publish". The
+// Allow names the alarms themselves, in this account, so no other alarm (or
+// account) can publish through CloudWatch.
+func allowAlarmsToPublish(topic awssns.Topic, alarms []alarm) {
+	var arns []*string
+	for _, a := range alarms {
+		arns = append(arns, a.AlarmArn())
+	}
+	topic.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("AllowThisStacksAlarms"),
+		Effect:     awsiam.Effect_ALLOW,
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("cloudwatch.amazonaws.com"), nil)},
+		Actions:    jsii.Strings("sns:Publish"),
+		Resources:  &[]*string{topic.TopicArn()},
+		Conditions: &map[string]any{
+			"StringEquals": map[string]any{"aws:SourceAccount": awscdk.Aws_ACCOUNT_ID()},
+			"ArnEquals":    map[string]any{"aws:SourceArn": arns},
+		},
+	}))
+}
+
+// alarm is one of the stack's alarms; rollback says whether it signals a bad
+// version, so that it rolls a deployment back.
+type alarm struct {
+	awscloudwatch.Alarm
+	rollback bool
+}
+
 // newAlarms are the alarms on what clients are served: the seed's three
 // (function error rate > 5 %, duration near the timeout, 5XX > 10 in 5
 // minutes) and those a careful team adds (throttles, p99 latency, 4XX rate,
@@ -679,7 +760,11 @@ func newAlarmTopic(stack awscdk.Stack, cfg Config) awssns.Topic {
 // error, a throttle or a slow response), and an alarm that went to ALARM or
 // INSUFFICIENT_DATA when the API is idle would page at night and block or
 // roll back deploys of an idle stage.
-func newAlarms(stack awscdk.Stack, topic awssns.ITopic, live, streamLive awslambda.IFunction, stage awsapigateway.Stage) []awscloudwatch.Alarm {
+//
+// Throttles are a capacity signal, not a fault of the version: a canary in an
+// account with a low concurrency quota throttles under moderate traffic
+// whatever it runs. That alarm notifies, and rolls nothing back.
+func newAlarms(stack awscdk.Stack, cfg Config, topic awssns.ITopic, live, streamLive awslambda.IFunction) []alarm {
 	one := awscdk.Duration_Minutes(jsii.Number(1))
 	five := awscdk.Duration_Minutes(jsii.Number(5))
 	sum5 := &awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Sum")}
@@ -699,16 +784,17 @@ func newAlarms(stack awscdk.Stack, topic awssns.ITopic, live, streamLive awslamb
 		metric          awscloudwatch.IMetric
 		threshold       float64
 		evaluations     float64 // periods evaluated = datapoints that must breach
+		capacity        bool    // a capacity signal: notifies, never rolls back
 	}
 	specs := []spec{
 		{"ApiFunctionErrorRateAlarm", "r2r API function: more than 5 % of invocations failed in 5 minutes",
-			errorRate(live), 5, 1},
+			errorRate(live), 5, 1, false},
 		// The maximum: one invocation near the 29 s timeout means a client
 		// waited that long, or is about to get a 504.
 		{"ApiFunctionDurationAlarm", "r2r API function: an invocation took over 25 s (timeout 29 s)",
-			live.MetricDuration(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Maximum")}), 25_000, 1},
+			live.MetricDuration(&awscloudwatch.MetricOptions{Period: five, Statistic: jsii.String("Maximum")}), 25_000, 1, false},
 		{"Api5xxAlarm", "R2R API: more than 10 5XX responses in 5 minutes",
-			stage.MetricServerError(sum5), 10, 1},
+			apiGatewayMetric(cfg, "5XXError", sum5), 10, 1, false},
 		// Any throttle is a request refused: the account's concurrency is used
 		// up (no reserved concurrency is set).
 		{"ApiFunctionThrottlesAlarm", "r2r API functions: a request was throttled in 5 minutes (concurrency exhausted)",
@@ -720,13 +806,13 @@ func newAlarms(stack awscdk.Stack, topic awssns.ITopic, live, streamLive awslamb
 				},
 				Label:  jsii.String("Throttles"),
 				Period: five,
-			}), 0, 1},
+			}), 0, 1, true},
 		// p99 over 1-minute periods, 3 of 3: a slow minute (a burst of cold
 		// starts after a deploy) is not worth a page, three in a row are, and
 		// they fit in a 5-minute canary, so a slow version is rolled back. 5 s
 		// is far above this API's normal latency and well under the 29 s limit.
 		{"ApiLatencyP99Alarm", "R2R API: p99 latency above 5 s for 3 minutes in a row",
-			stage.MetricLatency(&awscloudwatch.MetricOptions{Period: one, Statistic: jsii.String("p99")}), 5_000, 3},
+			apiGatewayMetric(cfg, "Latency", &awscloudwatch.MetricOptions{Period: one, Statistic: jsii.String("p99")}), 5_000, 3, false},
 		// A broken route or validator answers 4XX, not 5XX. The rate needs 50
 		// requests in 5 minutes, so a handful of bad calls on a quiet API do
 		// not count; 25 % is well above clients' usual mistakes.
@@ -734,17 +820,17 @@ func newAlarms(stack awscdk.Stack, topic awssns.ITopic, live, streamLive awslamb
 			awscloudwatch.NewMathExpression(&awscloudwatch.MathExpressionProps{
 				Expression: jsii.String("IF(requests >= 50, 100 * clientErrors / requests, 0)"),
 				UsingMetrics: &map[string]awscloudwatch.IMetric{
-					"clientErrors": stage.MetricClientError(sum5),
-					"requests":     stage.MetricCount(sum5),
+					"clientErrors": apiGatewayMetric(cfg, "4XXError", sum5),
+					"requests":     apiGatewayMetric(cfg, "Count", sum5),
 				},
 				Label:  jsii.String("4XX rate (%)"),
 				Period: five,
-			}), 25, 1},
+			}), 25, 1, false},
 		// Streams last long by design: no duration alarm, but failures count.
 		{"ApiStreamFunctionErrorRateAlarm", "r2r API streaming function: more than 5 % of invocations failed in 5 minutes",
-			errorRate(streamLive), 5, 1},
+			errorRate(streamLive), 5, 1, false},
 	}
-	var alarms []awscloudwatch.Alarm
+	var alarms []alarm
 	for _, sp := range specs {
 		a := awscloudwatch.NewAlarm(stack, jsii.String(sp.id), &awscloudwatch.AlarmProps{
 			AlarmDescription:   jsii.String(sp.description),
@@ -758,7 +844,7 @@ func newAlarms(stack awscdk.Stack, topic awssns.ITopic, live, streamLive awslamb
 		// OK too: whoever was paged learns when it is over.
 		a.AddAlarmAction(awscloudwatchactions.NewSnsAction(topic))
 		a.AddOkAction(awscloudwatchactions.NewSnsAction(topic))
-		alarms = append(alarms, a)
+		alarms = append(alarms, alarm{Alarm: a, rollback: !sp.capacity})
 	}
 	return alarms
 }
@@ -832,8 +918,8 @@ func dashboardName(cfg Config) string { return "r2r-" + cfg.Stage }
 // newDashboard is the stage's CloudWatch dashboard, read top to bottom: alarm
 // states; what clients see (API Gateway); what the functions do (Lambda); what
 // the app measures itself (EMF: per route and status class); recent errors.
-func newDashboard(stack awscdk.Stack, cfg Config, stage awsapigateway.Stage, live, streamLive awslambda.IFunction,
-	apiFn, streamFn awslambda.Function, alarms []awscloudwatch.Alarm) awscloudwatch.Dashboard {
+func newDashboard(stack awscdk.Stack, cfg Config, live, streamLive awslambda.IFunction,
+	apiFn, streamFn awslambda.Function, alarms []alarm) awscloudwatch.Dashboard {
 	one := awscdk.Duration_Minutes(jsii.Number(1))
 	stat := func(statistic, label string) *awscloudwatch.MetricOptions {
 		return &awscloudwatch.MetricOptions{Period: one, Statistic: jsii.String(statistic), Label: jsii.String(label)}
@@ -873,17 +959,17 @@ func newDashboard(stack awscdk.Stack, cfg Config, stage awsapigateway.Stage, liv
 	})
 	var alarmRefs []interfacesawscloudwatch.IAlarmRef
 	for _, a := range alarms {
-		alarmRefs = append(alarmRefs, a)
+		alarmRefs = append(alarmRefs, a.Alarm)
 	}
 	dash.AddWidgets(awscloudwatch.NewAlarmStatusWidget(&awscloudwatch.AlarmStatusWidgetProps{
-		Title: jsii.String("Alarms (any in ALARM during a deploy rolls it back)"), Alarms: &alarmRefs, Width: jsii.Number(24), Height: jsii.Number(3),
+		Title: jsii.String("Alarms (any but throttles in ALARM during a deploy rolls it back)"), Alarms: &alarmRefs, Width: jsii.Number(24), Height: jsii.Number(3),
 	}))
 	dash.AddWidgets(
-		graph("API requests", 8, stage.MetricCount(stat("Sum", "requests"))),
-		graph("API 4XX / 5XX", 8, stage.MetricClientError(stat("Sum", "4XX")), stage.MetricServerError(stat("Sum", "5XX"))),
+		graph("API requests", 8, apiGatewayMetric(cfg, "Count", stat("Sum", "requests"))),
+		graph("API 4XX / 5XX", 8, apiGatewayMetric(cfg, "4XXError", stat("Sum", "4XX")), apiGatewayMetric(cfg, "5XXError", stat("Sum", "5XX"))),
 		graph("API latency (ms)", 8,
-			stage.MetricLatency(stat("p50", "latency p50")), stage.MetricLatency(stat("p99", "latency p99")),
-			stage.MetricIntegrationLatency(stat("p99", "integration p99"))),
+			apiGatewayMetric(cfg, "Latency", stat("p50", "latency p50")), apiGatewayMetric(cfg, "Latency", stat("p99", "latency p99")),
+			apiGatewayMetric(cfg, "IntegrationLatency", stat("p99", "integration p99"))),
 	)
 	dash.AddWidgets(
 		graph("Lambda invocations", 6, bothFns("Invocations", "Sum")...),
@@ -925,7 +1011,9 @@ func newOutputs(stack awscdk.Stack, cfg Config, api awsapigateway.RestApi, acces
 	out("ApiHelloStreamUrl", "GET: the streamed hello, through API Gateway", api.UrlForPath(jsii.String("/api/hello/stream")))
 	out("DocsUrl", "Interactive API docs", api.UrlForPath(jsii.String("/api/docs")))
 	out("HelloUrl", "GET with Authorization: <Cognito ID token>", api.UrlForPath(jsii.String("/hello")))
-	out("StreamFunctionUrl", "Function URL of the streaming API (RESPONSE_STREAM, auth "+cfg.StreamURLAuth+"): append /api/hello/stream", streamURL.Url())
+	if streamURL != nil {
+		out("StreamFunctionUrl", "Function URL of the streaming API (RESPONSE_STREAM, auth "+cfg.StreamURLAuth+"): append /api/hello/stream", streamURL.Url())
+	}
 	out("UserPoolId", "Cognito user pool id", pool.UserPoolId())
 	out("UserPoolClientId", "Cognito app client id (no secret)", client.UserPoolClientId())
 	out("ApiFunctionName", "Lambda function of the API", apiFn.FunctionName())

@@ -25,96 +25,99 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// synthesized is one synthesized R2RStack, shared by the tests of a process:
-// synthesis starts node, builds cmd/hello and stages the image context, so it
-// runs once (per configuration), not per test.
+// synthesized is one synthesized configuration, shared by the tests of a
+// process: synthesis starts node, builds cmd/hello and stages the image
+// context, so it runs once per configuration, not per test.
 type synthesized struct {
 	stack    awscdk.Stack
 	template assertions.Template
-	json     map[string]any // the template, decoded
+	json     map[string]any // the stage stack's template, decoded
+	account  map[string]any // the account stack's template, decoded
 	outdir   string         // the cloud assembly
 	imageDir string         // the API image's build context used
 }
 
+// configuration is one way to deploy the stack, as context overrides of
+// cdk.json. Every configuration is synthesized at most once per test run.
+type configuration struct {
+	name      string
+	overrides map[string]any
+	fakeRepo  bool // image context: a made-up repository (else the real one)
+
+	once sync.Once
+	s    *synthesized
+	err  error
+}
+
+func (c *configuration) synth(t *testing.T) *synthesized {
+	t.Helper()
+	c.once.Do(func() {
+		img, err := imageDir()
+		if c.fakeRepo {
+			img, err = fakeRepo()
+		}
+		if err != nil {
+			c.err = err
+			return
+		}
+		c.s, c.err = synth(c.overrides, img)
+	})
+	if c.err != nil {
+		t.Fatalf("%s: %v", c.name, c.err)
+	}
+	return c.s
+}
+
+// The configurations the deploy-time checks (dependency graph, cfn-lint,
+// cdk-nag) run over: each branch of every context key, each deployment
+// configuration.
 var (
-	prodOnce  sync.Once
-	prodSynth *synthesized
-	prodErr   error
+	// prodConfig is what `cdk synth` makes of cdk.json's defaults (canary10-5).
+	prodConfig = &configuration{name: "prod"}
+	// devConfig is a non-production stage with an alarm e-mail and a list of
+	// CORS origins (all-at-once, the default outside prod). Its image context
+	// is a made-up repository holding what must never be sent to Docker.
+	devConfig = &configuration{name: "dev", fakeRepo: true, overrides: map[string]any{
+		ContextStage:            "dev",
+		ContextCORSAllowOrigins: []any{"https://app.example.com", "http://localhost:5173"},
+		ContextLogLevel:         "DEBUG",
+		ContextAlarmEmail:       "ops@example.com",
+	}}
+	// stagingConfig makes the choices neither prod nor dev makes: a linear
+	// deployment, a public (NONE) streaming Function URL, one exact origin.
+	stagingConfig = &configuration{name: "staging", fakeRepo: true, overrides: map[string]any{
+		ContextStage:            "staging",
+		ContextCORSAllowOrigins: []any{"https://app.example.com"},
+		ContextDeploymentConfig: DeployLinear10Every1,
+		ContextStreamURLAuth:    StreamURLAuthNone,
+		ContextVersion:          "v1.2.3",
+	}}
+	// allKeysConfig sets every context key, as -c strings (what the CLI
+	// passes), with the one deployment configuration the others leave out.
+	allKeysConfig = &configuration{name: "all-keys", fakeRepo: true, overrides: map[string]any{
+		ContextStage:                "qa",
+		ContextCORSAllowOrigins:     "https://app.example.com,https://admin.example.com",
+		ContextLogLevel:             "WARN",
+		ContextThrottlingRateLimit:  "50",
+		ContextThrottlingBurstLimit: "25",
+		ContextAlarmEmail:           "ops@example.com",
+		ContextDeploymentConfig:     DeployCanary10For10,
+		ContextStreamURLAuth:        StreamURLAuthNone,
+		ContextStreamFunctionURL:    "true",
+		ContextVersion:              "1a2b3c4-dirty",
+	}}
+	// noURLConfig is the stack for regions without Lambda Function URLs.
+	noURLConfig = &configuration{name: "no-function-url", fakeRepo: true, overrides: map[string]any{
+		ContextStage:             "eu",
+		ContextStreamFunctionURL: false,
+	}}
 
-	devOnce  sync.Once
-	devSynth *synthesized
-	devErr   error
-
-	stagingOnce  sync.Once
-	stagingSynth *synthesized
-	stagingErr   error
+	configurations = []*configuration{prodConfig, devConfig, stagingConfig, allKeysConfig, noURLConfig}
 )
 
-// prod synthesizes the stack as `cdk synth` does with cdk.json's defaults.
-func prod(t *testing.T) *synthesized {
-	t.Helper()
-	prodOnce.Do(func() {
-		img, err := imageDir()
-		if err != nil {
-			prodErr = err
-			return
-		}
-		prodSynth, prodErr = synth(nil, img)
-	})
-	if prodErr != nil {
-		t.Fatal(prodErr)
-	}
-	return prodSynth
-}
-
-// dev synthesizes a non-production stage with an alarm e-mail and a list of
-// CORS origins, the other branch of every stage-dependent choice. Its image
-// context is a made-up repository holding what must never be sent to Docker.
-func dev(t *testing.T) *synthesized {
-	t.Helper()
-	devOnce.Do(func() {
-		img, err := fakeRepo()
-		if err != nil {
-			devErr = err
-			return
-		}
-		devSynth, devErr = synth(map[string]any{
-			ContextStage:            "dev",
-			ContextCORSAllowOrigins: []any{"https://app.example.com", "http://localhost:5173"},
-			ContextLogLevel:         "DEBUG",
-			ContextAlarmEmail:       "ops@example.com",
-		}, img)
-	})
-	if devErr != nil {
-		t.Fatal(devErr)
-	}
-	return devSynth
-}
-
-// staging synthesizes a third stage with the choices neither prod nor dev
-// makes: a linear deployment and a public (NONE) streaming Function URL,
-// one exact CORS origin.
-func staging(t *testing.T) *synthesized {
-	t.Helper()
-	stagingOnce.Do(func() {
-		img, err := fakeRepo()
-		if err != nil {
-			stagingErr = err
-			return
-		}
-		stagingSynth, stagingErr = synth(map[string]any{
-			ContextStage:            "staging",
-			ContextCORSAllowOrigins: []any{"https://app.example.com"},
-			ContextDeploymentConfig: DeployLinear10Every1,
-			ContextStreamURLAuth:    StreamURLAuthNone,
-			ContextVersion:          "v1.2.3",
-		}, img)
-	})
-	if stagingErr != nil {
-		t.Fatal(stagingErr)
-	}
-	return stagingSynth
-}
+func prod(t *testing.T) *synthesized    { return prodConfig.synth(t) }
+func dev(t *testing.T) *synthesized     { return devConfig.synth(t) }
+func staging(t *testing.T) *synthesized { return stagingConfig.synth(t) }
 
 // cdkJSONContext is the context of cdk.json: feature flags and defaults, so
 // the tests see the template `cdk synth` produces.
@@ -179,17 +182,27 @@ func synth(overrides map[string]any, img string) (s *synthesized, err error) {
 	if err != nil {
 		return nil, err
 	}
-	stack := NewR2RStack(app, StackName(cfg), &R2RStackProps{ImageDir: img})
+	account, stack := defineStacks(app, cfg, R2RStackProps{ImageDir: img})
 	template := assertions.Template_FromStack(stack, nil)
+	doc, err := decodeTemplate(template)
+	if err != nil {
+		return nil, err
+	}
+	accountDoc, err := decodeTemplate(assertions.Template_FromStack(account, nil))
+	if err != nil {
+		return nil, err
+	}
+	return &synthesized{stack: stack, template: template, json: doc, account: accountDoc, outdir: outdir, imageDir: img}, nil
+}
+
+func decodeTemplate(template assertions.Template) (map[string]any, error) {
 	b, err := json.Marshal(template.ToJSON())
 	if err != nil {
 		return nil, err
 	}
 	var doc map[string]any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, err
-	}
-	return &synthesized{stack: stack, template: template, json: doc, outdir: outdir, imageDir: img}, nil
+	err = json.Unmarshal(b, &doc)
+	return doc, err
 }
 
 // tempDirs are removed by TestMain (t.TempDir cannot outlive one test).

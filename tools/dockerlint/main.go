@@ -156,16 +156,19 @@ func lint(ctx context.Context, name string, dt []byte, platform ocispecs.Platfor
 // every tag we use has the same ENV). The Lambda base image defines
 // LAMBDA_TASK_ROOT and LAMBDA_RUNTIME_DIR, which a Dockerfile may use.
 var knownImages = map[string][]string{
-	"docker.io/library/golang": {
-		"PATH=/usr/local/go/bin:/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		"GOLANG_VERSION=", "GOTOOLCHAIN=local", "GOPATH=/go",
-	},
+	"public.ecr.aws/docker/library/golang": golangEnv, // ECR Public's mirror of the same images
+	"docker.io/library/golang":             golangEnv,
 	"public.ecr.aws/lambda/provided": {
 		"LANG=en_US.UTF-8", "TZ=:/etc/localtime",
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 		"LD_LIBRARY_PATH=/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
 		"LAMBDA_TASK_ROOT=/var/task", "LAMBDA_RUNTIME_DIR=/var/runtime",
 	},
+}
+
+var golangEnv = []string{
+	"PATH=/usr/local/go/bin:/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+	"GOLANG_VERSION=", "GOTOOLCHAIN=local", "GOPATH=/go",
 }
 
 // offlineResolver answers BuildKit's base image lookups without a registry:

@@ -14,6 +14,7 @@ import (
 
 	"github.com/containerd/platforms"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	dockerfileversion "github.com/moby/buildkit/frontend/dockerfile/version"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/patternmatcher"
 	"github.com/moby/patternmatcher/ignorefile"
@@ -35,6 +36,30 @@ func TestRepoDockerfile(t *testing.T) {
 	}
 	for _, w := range warnings {
 		t.Errorf("Dockerfile: %s", w)
+	}
+}
+
+// TestFrontendPinnedToLinter: the Dockerfile's syntax directive pins the
+// frontend that `docker build` (and so `cdk deploy`) runs to the version of
+// the BuildKit release this linter is built from, so the rules linted here
+// are the rules a deploy's build enforces (check=error=true): a newer
+// frontend could add a rule that fails a deploy.
+func TestFrontendPinnedToLinter(t *testing.T) {
+	dt, err := os.ReadFile(filepath.Join(repo, "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	syntax, _, _, ok := parser.DetectSyntax(dt)
+	if !ok {
+		t.Fatal("Dockerfile has no syntax directive")
+	}
+	// Version() is major.minor.patch, e.g. 1.28.0.
+	parts := strings.Split(dockerfileversion.Version(), ".")
+	if len(parts) != 3 {
+		t.Fatalf("frontend version = %q, want major.minor.patch", dockerfileversion.Version())
+	}
+	if want := "docker/dockerfile:" + parts[0] + "." + parts[1]; syntax != want {
+		t.Errorf("Dockerfile syntax = %s, want %s (the frontend of the linter's BuildKit)", syntax, want)
 	}
 }
 
