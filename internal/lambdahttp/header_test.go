@@ -1,0 +1,221 @@
+package lambdahttp_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/r2r/r2r/internal/lambdahttp"
+)
+
+// hostileHeaders is what a careless handler might put in its response
+// header: names net/http refuses to send, values that would start header
+// lines of their own, padding, control bytes.
+func hostileHeaders(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h["X-Injected"] = []string{"a\r\nSet-Cookie: evil=1"}
+	h["Bad Name:"] = []string{"dropped"}
+	h["X-Split\r\nX-Evil"] = []string{"dropped"}
+	h["X-Ünicode"] = []string{"dropped"}
+	h[""] = []string{"dropped"}
+	h["X-Lf"] = []string{"line1\nline2"}
+	h["X-Padded"] = []string{" \t padded \t\r\n"}
+	h["X-Nul"] = []string{"a\x00b"}
+	h["X-Ctl"] = []string{"a\x01b\x7fc\x1b"}
+	h["X-Tab"] = []string{"a\tb"}
+	h["X-Utf8"] = []string{"café λ"}
+	h["X-Repeated"] = []string{"one\r\n", "two\ninjected: 1"}
+	h["X-Blank"] = []string{"\r\n"}
+	h["x-lower"] = []string{"kept as named"}
+	h["Set-Cookie"] = []string{"ok=1; Path=/", "bad=2\r\nX-Evil: 1", " padded=3 "}
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	io.WriteString(w, "ok")
+}
+
+// serverAdded are the headers net/http's server adds itself.
+var serverAdded = map[string]bool{"Date": true, "Content-Length": true, "Connection": true}
+
+// rawExchange sends req to the server at addr on a new connection and
+// returns the status code and the response header lines exactly as they
+// came on the wire (names as sent, every line a value), without a client
+// library in between to clean them.
+func rawExchange(t *testing.T, addr, req string) (int, map[string][]string) {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, req); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(conn)
+	if err != nil {
+		t.Fatalf("reading the response: %v", err)
+	}
+	head, _, ok := bytes.Cut(raw, []byte("\r\n\r\n"))
+	if !ok {
+		t.Fatalf("response %q has no end of header", raw)
+	}
+	lines := strings.Split(string(head), "\r\n")
+	f := strings.Fields(lines[0])
+	if len(f) < 2 {
+		t.Fatalf("status line %q", lines[0])
+	}
+	status, err := strconv.Atoi(f[1])
+	if err != nil {
+		t.Fatalf("status line %q: %v", lines[0], err)
+	}
+	hdr := map[string][]string{}
+	for _, l := range lines[1:] {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			t.Fatalf("header line %q has no colon", l)
+		}
+		if serverAdded[k] {
+			continue
+		}
+		hdr[k] = append(hdr[k], strings.TrimPrefix(v, " "))
+	}
+	return status, hdr
+}
+
+// shaped is the header h (as net/http sends it, one line a value) as a
+// response shape carries it: joined shapes put the values of a name in one
+// field, joined with ","; Set-Cookie keeps every value, except in an ALB
+// single-value response, which has room for the last one only.
+func shaped(h map[string][]string, joined, lastCookieOnly bool) map[string][]string {
+	out := map[string][]string{}
+	for k, vs := range h {
+		switch {
+		case k == "Set-Cookie" && lastCookieOnly:
+			out[k] = vs[len(vs)-1:]
+		case k == "Set-Cookie" || !joined:
+			out[k] = vs
+		default:
+			out[k] = []string{strings.Join(vs, ",")}
+		}
+	}
+	return out
+}
+
+// clientHeader is what a client of the source gets from r: every field of
+// the response that becomes a header line, Set-Cookie from cookies too.
+func clientHeader(r response) map[string][]string {
+	out := map[string][]string{}
+	for k, vs := range r.MultiValueHeaders {
+		out[k] = append(out[k], vs...)
+	}
+	for k, v := range r.Headers {
+		out[k] = append(out[k], v)
+	}
+	if len(r.Cookies) > 0 {
+		out["Set-Cookie"] = append(out["Set-Cookie"], r.Cookies...)
+	}
+	return out
+}
+
+// TestResponseHeadersMatchNetHTTP runs one handler under net/http's server
+// and under the adapter for every source, buffered and streamed, and checks
+// that the client of each gets the same header: invalid names dropped,
+// CR and LF turned into spaces, values trimmed, other bytes as they are.
+func TestResponseHeadersMatchNetHTTP(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(hostileHeaders))
+	defer srv.Close()
+	status, want := rawExchange(t, srv.Listener.Addr().String(), "GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")
+	if status != http.StatusOK {
+		t.Fatalf("net/http answered %d, want 200", status)
+	}
+	if _, ok := want["X-Injected"]; !ok || len(want) < 10 {
+		t.Fatalf("net/http's header %q does not look like the handler's", want)
+	}
+
+	h := lambdahttp.New(http.HandlerFunc(hostileHeaders), lambdahttp.WithLogger(discardLogger()))
+	for _, src := range respSources(t) {
+		t.Run(src.name, func(t *testing.T) {
+			r := decodeResponse(t, invoke(t, h, src.event))
+			w := shaped(want, !src.multi, src.name == "alb-single")
+			if diff := cmp.Diff(w, clientHeader(r)); diff != "" {
+				t.Errorf("header the client gets mismatch (-net/http +adapter):\n%s", diff)
+			}
+		})
+	}
+
+	sh := lambdahttp.New(http.HandlerFunc(hostileHeaders), lambdahttp.WithResponseStreaming(), lambdahttp.WithLogger(discardLogger()))
+	c := clientRequest{method: "GET", target: "/", header: [][2]string{{"Host", "h"}}}
+	for _, tc := range []struct {
+		name   string
+		event  []byte
+		joined bool
+	}{
+		{"stream apigw-v1", eventV1(t, c), false},
+		{"stream function-url", eventFunctionURL(t, c), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := invokeStream(t, sh, tc.event)
+			var r response
+			if err := json.Unmarshal(s.prelude, &r); err != nil {
+				t.Fatalf("prelude %q: %v", s.prelude, err)
+			}
+			if diff := cmp.Diff(shaped(want, tc.joined, false), clientHeader(r)); diff != "" {
+				t.Errorf("header the client gets mismatch (-net/http +adapter):\n%s", diff)
+			}
+		})
+	}
+}
+
+// FuzzResponseHeader: for any header a handler sets, a REST API and an HTTP
+// API client get what net/http's Header.Write (the server's header writer)
+// puts on the wire.
+func FuzzResponseHeader(f *testing.F) {
+	for _, s := range [][2]string{
+		{"X-Plain", "v"}, {"Bad Name", "v"}, {"X-A", "a\r\nSet-Cookie: x=1"}, {"Set-Cookie", " a=1\n"},
+		{"X-Nul", "\x00"}, {"X-Tab", "\t a \t"}, {"", "v"}, {"X-\x7f", "v"}, {"x-lower", "\r\r\n\n"},
+	} {
+		f.Add(s[0], s[1])
+	}
+	c := clientRequest{method: "GET", target: "/", header: [][2]string{{"Host", "h"}}}
+	v1, v2 := eventV1(&testing.T{}, c), eventV2(&testing.T{}, c, "$default")
+	f.Fuzz(func(t *testing.T, name, value string) {
+		if !utf8.ValidString(name) || !utf8.ValidString(value) {
+			t.Skip("a JSON string cannot carry invalid UTF-8")
+		}
+		if http.CanonicalHeaderKey(name) == "Content-Type" {
+			t.Skip("Content-Type also decides the body's encoding")
+		}
+		vals := []string{value, "second " + value}
+		var wire bytes.Buffer
+		http.Header{name: vals}.Write(&wire)
+		want := map[string][]string{}
+		for l := range strings.SplitSeq(strings.TrimSuffix(wire.String(), "\r\n"), "\r\n") {
+			if l == "" {
+				continue
+			}
+			k, v, _ := strings.Cut(l, ": ")
+			want[k] = append(want[k], v)
+		}
+		h := lambdahttp.New(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header()[name] = vals
+		}))
+		for _, ev := range []struct {
+			payload []byte
+			joined  bool
+		}{{v1, false}, {v2, true}} {
+			got := clientHeader(decodeResponse(t, invoke(t, h, ev.payload)))
+			if diff := cmp.Diff(shaped(want, ev.joined, false), got); diff != "" {
+				t.Fatalf("header %q: %q mismatch (-net/http +adapter):\n%s", name, vals, diff)
+			}
+		}
+	})
+}
