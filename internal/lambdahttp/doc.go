@@ -25,6 +25,9 @@
 //   - Header: every value, canonical keys; HTTP API comma-joined values stay
 //     one value; cookies[] become one Cookie header. Host is in Request.Host,
 //     as under net/http, from the Host header or requestContext.domainName.
+//     A header net/http's server would refuse (a name that is not a token, a
+//     value with CR, LF, NUL or another control byte but tab) is answered
+//     400, as it does, and the handler is not run.
 //   - RemoteAddr: the client IP the source reports, as "ip:0" (no source
 //     tells the client port; 0 says "unknown" and keeps net.SplitHostPort
 //     working).

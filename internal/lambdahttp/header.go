@@ -1,15 +1,47 @@
 package lambdahttp
 
 import (
+	"fmt"
+	"net/http"
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
 )
 
-// Header rules are net/http's own, so that a handler behind the adapter
-// sends exactly what it would behind net/http's server.
+// Header rules, both ways, are net/http's own, so that a handler behind the
+// adapter reads and sends exactly what it would behind net/http's server.
 // httpguts is the package net/http uses for them (the standard library
 // vendors the same code).
+
+// checkRequestHeader returns the detail of the 400 net/http's server gives a
+// request whose header it refuses ("invalid header name", "invalid header
+// value", from its readRequest), or "" when the header is acceptable. A name
+// must be an RFC 9110 token; a value may hold no control byte other than
+// horizontal tab, so no CR, LF or NUL reaches a handler (bytes >= 0x80 are
+// allowed, as obs-text).
+func checkRequestHeader(h http.Header) string {
+	for k, vs := range h {
+		if !httpguts.ValidHeaderFieldName(k) {
+			return fmt.Sprintf("invalid request header name %s", quoteShort(k))
+		}
+		for _, v := range vs {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return fmt.Sprintf("invalid value in request header %s", quoteShort(k))
+			}
+		}
+	}
+	return ""
+}
+
+// quoteShort quotes a header name for an error detail, cut to a length that
+// keeps the detail readable whatever the client sent.
+func quoteShort(s string) string {
+	const limit = 64
+	if len(s) > limit {
+		return fmt.Sprintf("%q... (%d bytes)", s[:limit], len(s))
+	}
+	return fmt.Sprintf("%q", s)
+}
 
 // validResponseHeaderName reports whether net/http's server would send a
 // response header with this name: Header.Write drops every name that is

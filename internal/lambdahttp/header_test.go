@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/r2r/r2r/internal/lambdahttp"
 )
@@ -218,4 +219,121 @@ func FuzzResponseHeader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRequestHeaderRefusedAsNetHTTPDoes sends each header to net/http's
+// server and, inside every source's event, to the adapter: what net/http
+// answers 400 the adapter answers with its 400 JSON error, without running
+// the handler; what net/http serves reaches the handler unchanged.
+func TestRequestHeaderRefusedAsNetHTTPDoes(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	tests := []struct {
+		name, value string
+		refused     bool // by net/http: asserted below against the real server
+		offWire     bool // HTTP/1 cannot carry it: checked with net/http's rule instead
+	}{
+		{"X-Cr", "a\rb", true, false},
+		{"X-Lf", "a\nb", true, false},
+		// On an HTTP/1 wire this is two header lines; in an event (or an
+		// HTTP/2 frame) it is one value, which net/http's server refuses.
+		{"X-Crlf-Injection", "a\r\nX-Evil: 1", true, true},
+		{"X-Nul", "a\x00b", true, false},
+		{"X-Escape", "a\x1bb", true, false},
+		{"X-Del", "a\x7fb", true, false},
+		{"Bad Name", "x", true, false},
+		{"X-Ünicode", "x", true, false},
+		{"Cookie", "a=1\x00", true, false},
+		{"X-Tab", "a\tb", false, false},
+		{"X-Obs-Text", "café λ", false, false},
+		{"X-Punctuation", `!#$%&'*+-.^_|~"(),/:;<=>?@[\]{}`, false, false},
+	}
+	for _, tc := range tests {
+		if tc.offWire {
+			// The checks net/http's server makes of every request header.
+			if ok := httpguts.ValidHeaderFieldName(tc.name) && httpguts.ValidHeaderFieldValue(tc.value); ok == tc.refused {
+				t.Fatalf("net/http's rule accepts %q: %q = %v; the table says refused=%v", tc.name, tc.value, ok, tc.refused)
+			}
+		} else {
+			status, _ := rawExchange(t, srv.Listener.Addr().String(),
+				"GET / HTTP/1.1\r\nHost: h\r\n"+tc.name+": "+tc.value+"\r\nConnection: close\r\n\r\n")
+			if refused := status == http.StatusBadRequest; refused != tc.refused || (!refused && status != http.StatusOK) {
+				t.Fatalf("net/http answers %q: %q with %d; the table says refused=%v", tc.name, tc.value, status, tc.refused)
+			}
+		}
+		c := clientRequest{method: "GET", target: "/", header: [][2]string{{"Host", "api.example.com"}, {tc.name, tc.value}}}
+		for _, src := range sources {
+			t.Run(tc.name+"/"+src.name, func(t *testing.T) {
+				var got []string
+				called := false
+				handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					called = true
+					for k, vs := range r.Header {
+						if strings.EqualFold(k, tc.name) {
+							got = append(got, vs...)
+						}
+					}
+				})
+				r := decodeResponse(t, invoke(t, lambdahttp.New(handler), src.build(t, c)))
+				if !tc.refused {
+					if r.StatusCode != http.StatusOK || !called {
+						t.Fatalf("statusCode = %d, handler called = %v; want 200 from the handler", r.StatusCode, called)
+					}
+					if diff := cmp.Diff([]string{tc.value}, got); diff != "" {
+						t.Errorf("handler's %s mismatch (-want +got):\n%s", tc.name, diff)
+					}
+					return
+				}
+				e := decodeAdapterError(t, r, http.StatusBadRequest)
+				checkHeaderDetail(t, e, tc.name, tc.value)
+				if e.RequestID != testRequestID && src.source != lambdahttp.SourceALB {
+					t.Errorf("request_id = %q, want %q", e.RequestID, testRequestID)
+				}
+				if called {
+					t.Error("handler called, want not")
+				}
+			})
+		}
+	}
+
+	// Streaming answers the same 400 in its prelude and body.
+	for _, tc := range []struct {
+		name  string
+		build func(*testing.T, clientRequest) []byte
+	}{{"stream apigw-v1", eventV1}, {"stream function-url", eventFunctionURL}} {
+		t.Run(tc.name, func(t *testing.T) {
+			called := false
+			h := lambdahttp.New(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }), lambdahttp.WithResponseStreaming())
+			c := clientRequest{method: "GET", target: "/", header: [][2]string{{"Host", "h"}, {"X-Injected", "a\r\nX-Evil: 1"}}}
+			s := invokeStream(t, h, tc.build(t, c))
+			if p := preludeOf(t, s); p["statusCode"] != 400.0 {
+				t.Errorf("statusCode = %v, want 400", p["statusCode"])
+			}
+			body, _ := s.rest(t)
+			var e adapterError
+			if err := json.Unmarshal([]byte(body), &e); err != nil {
+				t.Fatalf("body %q: %v", body, err)
+			}
+			checkHeaderDetail(t, e, "X-Injected", "a\r\n")
+			if called {
+				t.Error("handler called, want not")
+			}
+		})
+	}
+}
+
+// checkHeaderDetail checks that a 400's detail says what was wrong and names
+// the header.
+func checkHeaderDetail(t *testing.T, e adapterError, name, value string) {
+	t.Helper()
+	prefix := "invalid value in request header "
+	if strings.ContainsFunc(name, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
+		prefix = "invalid request header name "
+	}
+	if !strings.HasPrefix(e.Detail, prefix) || !strings.Contains(strings.ToLower(e.Detail), strings.ToLower(strconv.Quote(name))) {
+		t.Errorf("detail = %q, want %q followed by the header's name %q", e.Detail, prefix, name)
+	}
+	if e.StatusCode != http.StatusBadRequest {
+		t.Errorf("status_code = %d, want 400", e.StatusCode)
+	}
 }

@@ -44,6 +44,11 @@ func (h *Handler) newRequest(ctx context.Context, in *inbound) (*http.Request, s
 		}
 	}
 
+	// net/http's server refuses such a header before the handler runs.
+	if detail := checkRequestHeader(in.header); detail != "" {
+		return nil, detail
+	}
+
 	var body io.ReadCloser = http.NoBody
 	n := len(in.body)
 	if in.base64 {
