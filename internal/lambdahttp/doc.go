@@ -19,7 +19,10 @@
 //     arrives already decoded (and lossy: AWS has decoded %2F to "/" before
 //     Lambda sees it), so it becomes URL.Path directly. The HTTP API named
 //     stage prefix and the base path set with [WithBasePath] are stripped.
-//   - URL.RawQuery: REST's decoded multi-value parameters re-encoded once;
+//   - URL.RawQuery: REST's decoded multi-value parameters re-encoded once
+//     (with any name only queryStringParameters has: REST and ALB events
+//     that carry both maps are merged, the multi-value one winning a name
+//     both have; headers are merged the same way);
 //     ALB's still-encoded parameters decoded once and re-encoded (never
 //     double-encoded); HTTP API and Function URL rawQueryString verbatim.
 //   - Header: every value, canonical keys; HTTP API comma-joined values stay

@@ -7,12 +7,15 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/net/http/httpguts"
 
@@ -335,5 +338,54 @@ func checkHeaderDetail(t *testing.T, e adapterError, name, value string) {
 	}
 	if e.StatusCode != http.StatusBadRequest {
 		t.Errorf("status_code = %d, want 400", e.StatusCode)
+	}
+}
+
+// TestRESTMergesSingleValueMaps: a REST API event whose headers or
+// queryStringParameters carry a name the multi-value maps lack (as events
+// made by test tools and other adapters' suites do) keeps it; where both
+// maps have a name, the multi-value one, which holds every value, wins.
+func TestRESTMergesSingleValueMaps(t *testing.T) {
+	payload, err := os.ReadFile(filepath.Join("testdata", "apigw-v1-request-get.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload = eventWith(t, payload, func(ev map[string]any) {
+		h := ev["headers"].(map[string]any)
+		h["X-Single-Only"] = "kept"
+		h["x-forwarded-port"] = "9999" // multiValueHeaders has X-Forwarded-Port: 443
+		q := ev["queryStringParameters"].(map[string]any)
+		q["singleOnly"] = "yes"
+	})
+	rec := newRecorder()
+	r := decodeResponse(t, invoke(t, lambdahttp.New(rec), payload))
+	if r.StatusCode != http.StatusOK {
+		t.Fatalf("statusCode = %d, want 200", r.StatusCode)
+	}
+	got := rec.last
+	for _, c := range []struct {
+		name string
+		got  []string
+		want []string
+	}{
+		{"header X-Single-Only", got.Header["X-Single-Only"], []string{"kept"}},
+		{"header Accept (in both)", got.Header["Accept"], []string{"application/json", "text/plain"}},
+		{"header X-Probe (in both)", got.Header["X-Probe"], []string{"first", "second"}},
+		{"header X-Forwarded-Port (in both, other case)", got.Header["X-Forwarded-Port"], []string{"443"}},
+		{"query singleOnly", got.Query["singleOnly"], []string{"yes"}},
+		{"query repeat (in both)", got.Query["repeat"], []string{"one", "two"}},
+		{"query redirect (in both)", got.Query["redirect"], []string{"https://example.com/a/b"}},
+	} {
+		if diff := cmp.Diff(c.want, c.got); diff != "" {
+			t.Errorf("%s mismatch (-want +got):\n%s", c.name, diff)
+		}
+	}
+	// The typed event is the event as delivered, not the merged view.
+	ev, ok := got.Event.(*events.APIGatewayProxyRequest)
+	if !ok {
+		t.Fatalf("event is %T, want *events.APIGatewayProxyRequest", got.Event)
+	}
+	if _, ok := ev.MultiValueQueryStringParameters["singleOnly"]; ok {
+		t.Error("typed event's multiValueQueryStringParameters gained singleOnly, want it as delivered")
 	}
 }
