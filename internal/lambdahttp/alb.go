@@ -26,14 +26,8 @@ func (ev *rawEvent) alb(in *inbound) error {
 	in.method = ev.HTTPMethod
 	in.path = ev.Path
 	in.albMultiValue = ev.MultiValueHeaders != nil || ev.MultiValueQueryStringParameters != nil
-	if ev.MultiValueQueryStringParameters == nil {
-		ev.materialize(lazyQuery)
-	}
-	in.rawQuery = encodeQuery(ev.MultiValueQueryStringParameters, ev.QueryStringParameters, true)
-	if len(ev.MultiValueHeaders) == 0 {
-		ev.materialize(lazyHeaders)
-	}
-	in.header = multiValueHeader(ev.MultiValueHeaders, ev.Headers)
+	in.rawQuery = encodeQuery(ev.MultiValueQueryStringParameters, ev.singleToMerge(lazyQuery, ev.MultiValueQueryStringParameters, false), true)
+	in.header = multiValueHeader(ev.MultiValueHeaders, ev.singleToMerge(lazyHeaders, ev.MultiValueHeaders, true))
 	in.sourceIP = albClientIP(in.header)
 	in.body, in.base64 = ev.Body, ev.IsBase64Encoded
 	return nil

@@ -31,15 +31,10 @@ func (ev *rawEvent) apigwV1(in *inbound) error {
 	in.info = requestInfo{source: src, raw: ev, requestID: rc.RequestID}
 	in.method = ev.HTTPMethod
 	in.path = ev.Path
-	// multiValueQueryStringParameters holds every value, already decoded.
-	if ev.MultiValueQueryStringParameters == nil {
-		ev.materialize(lazyQuery)
-	}
-	in.rawQuery = encodeQuery(ev.MultiValueQueryStringParameters, ev.QueryStringParameters, false)
-	if len(ev.MultiValueHeaders) == 0 {
-		ev.materialize(lazyHeaders)
-	}
-	in.header = multiValueHeader(ev.MultiValueHeaders, ev.Headers)
+	// multiValueQueryStringParameters holds every value, already decoded;
+	// queryStringParameters may add names (see multiValueHeader).
+	in.rawQuery = encodeQuery(ev.MultiValueQueryStringParameters, ev.singleToMerge(lazyQuery, ev.MultiValueQueryStringParameters, false), false)
+	in.header = multiValueHeader(ev.MultiValueHeaders, ev.singleToMerge(lazyHeaders, ev.MultiValueHeaders, true))
 	in.host = rc.DomainName
 	in.sourceIP = rc.Identity.SourceIP
 	in.protocol = rc.Protocol

@@ -527,8 +527,8 @@ func (d *decoder) strMap(p *map[string]string) {
 }
 
 // The map[string]string fields of rawEvent the fast decoder leaves
-// undecoded until asked for: serving a request often needs none of them (a
-// REST API request reads only the multi-value maps).
+// undecoded until asked for: serving a request needs path parameters and
+// stage variables only when a handler asks for the typed event.
 type lazyMap int
 
 const (
@@ -580,6 +580,38 @@ func (ev *rawEvent) materialize(f lazyMap) {
 	d.release()
 	if d.bad {
 		panic("lambdahttp: a deferred map no longer decodes") // cannot happen
+	}
+}
+
+// anyKey reports whether pred is true for a key of the map value of field
+// f. A deferred value is scanned where it stands, without building the map.
+func (ev *rawEvent) anyKey(f lazyMap, pred func(string) bool) bool {
+	if ev.lazyAt[f] == 0 {
+		for k := range *ev.lazyField(f) {
+			if pred(k) {
+				return true
+			}
+		}
+		return false
+	}
+	// The value was checked when it was deferred: an object of strings.
+	d := decoder{s: ev.src, i: ev.lazyAt[f] - 1}
+	defer d.release()
+	if d.null() {
+		return false
+	}
+	d.i++
+	for n := 0; ; n++ {
+		k, ok := d.member(n)
+		if !ok || d.bad {
+			return false
+		}
+		if pred(k) {
+			return true
+		}
+		if d.i, ok = d.stringEnd(d.i); !ok {
+			return false
+		}
 	}
 }
 

@@ -19,12 +19,18 @@
 //     arrives already decoded (and lossy: AWS has decoded %2F to "/" before
 //     Lambda sees it), so it becomes URL.Path directly. The HTTP API named
 //     stage prefix and the base path set with [WithBasePath] are stripped.
-//   - URL.RawQuery: REST's decoded multi-value parameters re-encoded once;
+//   - URL.RawQuery: REST's decoded multi-value parameters re-encoded once
+//     (with any name only queryStringParameters has: REST and ALB events
+//     that carry both maps are merged, the multi-value one winning a name
+//     both have; headers are merged the same way);
 //     ALB's still-encoded parameters decoded once and re-encoded (never
 //     double-encoded); HTTP API and Function URL rawQueryString verbatim.
 //   - Header: every value, canonical keys; HTTP API comma-joined values stay
 //     one value; cookies[] become one Cookie header. Host is in Request.Host,
 //     as under net/http, from the Host header or requestContext.domainName.
+//     A header net/http's server would refuse (a name that is not a token, a
+//     value with CR, LF, NUL or another control byte but tab) is answered
+//     400, as it does, and the handler is not run.
 //   - RemoteAddr: the client IP the source reports, as "ip:0" (no source
 //     tells the client port; 0 says "unknown" and keeps net.SplitHostPort
 //     working).

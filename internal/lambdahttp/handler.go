@@ -100,8 +100,9 @@ func (h *Handler) logger() *slog.Logger {
 // Invoke decodes payload, serves it with the handler and returns the encoded
 // response. It returns an error (which the Lambda runtime reports as a
 // function error) only for payloads that are not HTTP requests; every request
-// gets a response, including adapter-made JSON errors for an undecodable body
-// (400), a handler panic (500) and an oversized response (500).
+// gets a response, including adapter-made JSON errors for a request net/http
+// would refuse (an undecodable body, an invalid header: 400), a handler panic
+// (500) and an oversized response (500).
 //
 // A Handler made [WithResponseStreaming] answers every Invoke with an error:
 // its function is deployed to stream, and a buffered response would not be

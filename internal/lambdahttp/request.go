@@ -44,6 +44,11 @@ func (h *Handler) newRequest(ctx context.Context, in *inbound) (*http.Request, s
 		}
 	}
 
+	// net/http's server refuses such a header before the handler runs.
+	if detail := checkRequestHeader(in.header); detail != "" {
+		return nil, detail
+	}
+
 	var body io.ReadCloser = http.NoBody
 	n := len(in.body)
 	if in.base64 {
@@ -129,17 +134,31 @@ func stripPathPrefix(p, prefix string) string {
 }
 
 // encodeQuery builds URL.RawQuery from query parameters: the multi-value map
-// when the source sent one (it has every value), else the single-value one.
-// REST API parameters arrive decoded and are encoded once; ALB parameters
-// arrive as the client encoded them (encoded is true) and are decoded once
-// first, so nothing is ever double-encoded and url.ParseQuery gives back
-// what the client sent. Keys come out sorted.
+// (it has every value), plus any name only the single-value map has (merged
+// as multiValueHeader merges headers). REST API parameters arrive decoded
+// and are encoded once; ALB parameters arrive as the client encoded them
+// (encoded is true) and are decoded once first, so nothing is ever
+// double-encoded and url.ParseQuery gives back what the client sent. Keys
+// come out sorted.
 func encodeQuery(multi map[string][]string, single map[string]string, encoded bool) string {
-	if multi == nil && len(single) > 0 {
-		multi = make(map[string][]string, len(single))
-		for k, v := range single {
-			multi[k] = []string{v}
+	var extra int
+	for k := range single {
+		if _, ok := multi[k]; !ok {
+			extra++
 		}
+	}
+	if extra > 0 {
+		// A copy: multi is also the typed event's, which handlers read.
+		m := make(map[string][]string, len(multi)+extra)
+		for k, vs := range multi {
+			m[k] = vs
+		}
+		for k, v := range single {
+			if _, ok := multi[k]; !ok {
+				m[k] = []string{v}
+			}
+		}
+		multi = m
 	}
 	if len(multi) == 0 {
 		return ""
@@ -170,8 +189,15 @@ func queryUnescape(s string) string {
 }
 
 // multiValueHeader builds the request header from a REST/ALB event: from
-// multiValueHeaders when present (it has every value; headers has only the
-// last), else from headers. The values share one or a few backing arrays.
+// multiValueHeaders, plus any name only headers has. The values share one or
+// a few backing arrays.
+//
+// A source that sends both maps puts every value in the multi-value one and
+// the last value of each name in the single-value one, so a name in both is
+// taken from the multi-value map (it is the complete one). A name only the
+// single-value map has is kept too, not dropped: events built by test
+// tools, proxies and other adapters' suites carry such names, and Mangum
+// and algnhsa merge the two maps the same way.
 func multiValueHeader(multi map[string][]string, single map[string]string) http.Header {
 	if len(multi) == 0 {
 		return singleValueHeader(single, nil)
@@ -188,7 +214,44 @@ func multiValueHeader(multi map[string][]string, single map[string]string) http.
 		vals = append(vals, vs...)
 		addValues(h, k, vals[start:len(vals):len(vals)])
 	}
+	// Names are compared canonically, as net/http would see them; the
+	// names to add are found first, so that two spellings of one name in
+	// headers are merged with each other, never taken as present in multi.
+	var only []string
+	for k := range single {
+		if _, ok := h[textproto.CanonicalMIMEHeaderKey(k)]; !ok {
+			only = append(only, k)
+		}
+	}
+	for _, k := range only {
+		addValues(h, k, []string{single[k]})
+	}
 	return h
+}
+
+// singleToMerge returns the single-value map of field f ("headers",
+// "queryStringParameters") for merging with the multi-value one when it has
+// a name multi lacks (header names compared without case), else nil. Real
+// REST API events repeat every name in both maps, so the single-value map is
+// usually only scanned, never built.
+func (ev *rawEvent) singleToMerge(f lazyMap, multi map[string][]string, foldCase bool) map[string]string {
+	if len(multi) > 0 && !ev.anyKey(f, func(k string) bool { return !hasName(multi, k, foldCase) }) {
+		return nil
+	}
+	ev.materialize(f)
+	return *ev.lazyField(f)
+}
+
+func hasName(m map[string][]string, k string, foldCase bool) bool {
+	if _, ok := m[k]; ok || !foldCase {
+		return ok
+	}
+	for mk := range m {
+		if strings.EqualFold(mk, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // singleValueHeader builds the request header from single-value headers. An

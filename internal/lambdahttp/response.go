@@ -160,8 +160,9 @@ func IsTextContent(contentType, contentEncoding string) bool {
 	return false
 }
 
-// encode renders the response in the JSON shape of the request's source.
-// It is written by hand, not with aws-lambda-go's response structs, whose
+// encode renders the response in the JSON shape of the request's source,
+// with net/http's header rules (see validResponseHeaderName and
+// responseHeaderValue) in every shape. It is written by hand, not with aws-lambda-go's response structs, whose
 // omitempty tags would put keys in the wrong places (e.g. "cookies" in a
 // REST response); and it is faster.
 func (h *Handler) encode(in *inbound, status int, hdr http.Header, body []byte) []byte {
@@ -171,7 +172,7 @@ func (h *Handler) encode(in *inbound, status int, hdr http.Header, body []byte) 
 	keys := keyBuf[:0]
 	size := 128
 	for k, vs := range hdr {
-		if len(vs) == 0 {
+		if len(vs) == 0 || !validResponseHeaderName(k) {
 			continue
 		}
 		keys = append(keys, k)
@@ -213,7 +214,7 @@ func (h *Handler) encode(in *inbound, status int, hdr http.Header, body []byte) 
 				if i > 0 {
 					out = append(out, ',')
 				}
-				out = appendString(out, v)
+				out = appendString(out, responseHeaderValue(v))
 			}
 			out = append(out, ']')
 		}
@@ -245,7 +246,7 @@ func appendMultiValueHeaders(out []byte, hdr http.Header, keys []string) []byte 
 			if j > 0 {
 				out = append(out, ',')
 			}
-			out = appendString(out, v)
+			out = appendString(out, responseHeaderValue(v))
 		}
 		out = append(out, ']')
 	}
@@ -268,12 +269,7 @@ func appendJoinedHeaders(out []byte, hdr http.Header, keys []string) []byte {
 		first = false
 		out = appendString(out, k)
 		out = append(out, ':')
-		vs := hdr[k]
-		if len(vs) == 1 {
-			out = appendString(out, vs[0])
-		} else {
-			out = appendString(out, strings.Join(vs, ","))
-		}
+		out = appendString(out, joinedHeaderValue(hdr[k]))
 	}
 	return append(out, '}')
 }
@@ -293,18 +289,23 @@ func (h *Handler) appendALBSingleHeaders(out []byte, hdr http.Header, keys []str
 		out = appendString(out, k)
 		out = append(out, ':')
 		vs := hdr[k]
-		switch {
-		case len(vs) == 1:
-			out = appendString(out, vs[0])
-		case k == "Set-Cookie":
+		if len(vs) > 1 && k == "Set-Cookie" {
 			h.logger().Warn("lambdahttp: ALB target group without multi-value headers can send only one Set-Cookie; dropped the others",
 				"dropped", len(vs)-1, "request_id", in.info.requestID)
-			out = appendString(out, vs[len(vs)-1])
-		default:
-			out = appendString(out, strings.Join(vs, ","))
+			vs = vs[len(vs)-1:]
 		}
+		out = appendString(out, joinedHeaderValue(vs))
 	}
 	return append(out, '}')
+}
+
+// joinedHeaderValue is the one value a single-value header field carries
+// for vs: each value as net/http would send it, joined with ",".
+func joinedHeaderValue(vs []string) string {
+	if len(vs) == 1 {
+		return responseHeaderValue(vs[0])
+	}
+	return strings.Join(responseHeaderValues(vs), ",")
 }
 
 // errorResponse is a JSON error made by the adapter itself, in the API's

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"runtime/debug"
-	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -199,25 +198,26 @@ type streamHead struct {
 }
 
 // streamResponse wraps head in the source's aws-lambda-go streaming type,
-// which renders the prelude. Set-Cookie values go to "cookies", the field
+// which renders the prelude, with net/http's header rules (as encode has
+// them). Set-Cookie values go to "cookies", the field
 // both preludes have for them; a REST API gets every other header in
 // "multiValueHeaders" (repeated values kept apart, as in buffered mode), a
 // Function URL in "headers", repeated values joined with ",".
 func streamResponse(in *inbound, head streamHead) io.ReadCloser {
 	var cookies []string
 	if c := head.header["Set-Cookie"]; len(c) > 0 {
-		cookies = c
+		cookies = responseHeaderValues(c)
 	}
 	if in.source == SourceAPIGatewayV1 {
 		var hdr map[string][]string
 		for k, vs := range head.header {
-			if len(vs) == 0 || k == "Set-Cookie" {
+			if len(vs) == 0 || k == "Set-Cookie" || !validResponseHeaderName(k) {
 				continue
 			}
 			if hdr == nil {
 				hdr = make(map[string][]string, len(head.header))
 			}
-			hdr[k] = vs
+			hdr[k] = responseHeaderValues(vs)
 		}
 		return &events.APIGatewayProxyStreamingResponse{
 			StatusCode:        head.status,
@@ -228,13 +228,13 @@ func streamResponse(in *inbound, head streamHead) io.ReadCloser {
 	}
 	var hdr map[string]string
 	for k, vs := range head.header {
-		if len(vs) == 0 || k == "Set-Cookie" {
+		if len(vs) == 0 || k == "Set-Cookie" || !validResponseHeaderName(k) {
 			continue
 		}
 		if hdr == nil {
 			hdr = make(map[string]string, len(head.header))
 		}
-		hdr[k] = strings.Join(vs, ",")
+		hdr[k] = joinedHeaderValue(vs)
 	}
 	return &events.LambdaFunctionURLStreamingResponse{
 		StatusCode: head.status,
