@@ -28,6 +28,12 @@ const (
 	ContextDeploymentConfig     = "deploymentConfig"
 	ContextStreamURLAuth        = "streamUrlAuth"
 	ContextStreamFunctionURL    = "streamFunctionUrl"
+	ContextWAF                  = "waf"
+	ContextWAFRateLimit         = "wafRateLimit"
+	ContextAPIConcurrency       = "apiReservedConcurrency"
+	ContextStreamConcurrency    = "streamReservedConcurrency"
+	ContextStreamRateLimit      = "streamThrottlingRateLimit"
+	ContextStreamBurstLimit     = "streamThrottlingBurstLimit"
 	ContextVersion              = "version"
 )
 
@@ -75,6 +81,20 @@ type Config struct {
 	// Function URLs in some regions (see supportedRegions); there the
 	// stream is served through API Gateway only.
 	StreamFunctionURL bool
+	// WAF puts AWS WAF in front of the stage (on by default in prod only:
+	// it costs about 8 USD a month plus 0.60 USD per million requests).
+	WAF bool
+	// WAFRateLimit is how many requests one client IP may send in 5 minutes
+	// before WAF answers 429.
+	WAFRateLimit float64
+	// APIReservedConcurrency and StreamReservedConcurrency reserve (and cap)
+	// the concurrency of each API function; 0 reserves none, Lambda's
+	// default. Reserved, the streaming function cannot starve the API one.
+	APIReservedConcurrency, StreamReservedConcurrency float64
+	// StreamThrottlingRateLimit and StreamThrottlingBurstLimit throttle GET
+	// /api/hello/stream below the stage: a stream holds a function for
+	// seconds, so it gets a smaller share of the stage's requests.
+	StreamThrottlingRateLimit, StreamThrottlingBurstLimit float64
 	// Version is the build version baked into the API image (its VERSION
 	// build argument, reported by /api/healthz); "" leaves the Dockerfile's
 	// default. `make deploy` passes the git revision.
@@ -91,6 +111,11 @@ func DefaultConfig() Config {
 		ThrottlingBurstLimit: 200,
 		StreamURLAuth:        StreamURLAuthIAM,
 		StreamFunctionURL:    true,
+		WAF:                  true,
+		WAFRateLimit:         1000,
+		// At most the stage's limits: a lower stage limit lowers these too.
+		StreamThrottlingRateLimit:  10,
+		StreamThrottlingBurstLimit: 20,
 	}
 }
 
@@ -260,6 +285,58 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 			bad(ContextStreamFunctionURL, v, "want true or false")
 		} else {
 			cfg.StreamFunctionURL = b
+		}
+	}
+	cfg.WAF = cfg.IsProd()
+	if v, ok := get(ContextWAF); ok {
+		b, err := boolean(v)
+		if err != nil {
+			bad(ContextWAF, v, "want true or false, or nothing for the stage's default (on in prod)")
+		} else {
+			cfg.WAF = b
+		}
+	}
+	if v, ok := get(ContextWAFRateLimit); ok {
+		// WAF's own bounds for a rate-based rule over 5 minutes.
+		n, err := number(v)
+		if err != nil || n < 10 || n > 2_000_000_000 || n != math.Trunc(n) {
+			bad(ContextWAFRateLimit, v, "want a whole number of requests per client IP in 5 minutes, from 10 to 2000000000")
+		} else {
+			cfg.WAFRateLimit = n
+		}
+	}
+	for _, c := range []struct {
+		key string
+		p   *float64
+	}{{ContextAPIConcurrency, &cfg.APIReservedConcurrency}, {ContextStreamConcurrency, &cfg.StreamReservedConcurrency}} {
+		if v, ok := get(c.key); ok {
+			n, err := number(v)
+			if err != nil || n < 1 || n != math.Trunc(n) {
+				bad(c.key, v, "want a whole number of concurrent executions, at least 1, or nothing to reserve none "+
+					"(Lambda keeps 100 of the account's quota unreserved: a new account's quota may leave nothing to reserve)")
+			} else {
+				*c.p = n
+			}
+		}
+	}
+	cfg.StreamThrottlingRateLimit = min(cfg.StreamThrottlingRateLimit, cfg.ThrottlingRateLimit)
+	cfg.StreamThrottlingBurstLimit = min(cfg.StreamThrottlingBurstLimit, cfg.ThrottlingBurstLimit)
+	if v, ok := get(ContextStreamRateLimit); ok {
+		n, err := number(v)
+		if err != nil || n <= 0 || n > cfg.ThrottlingRateLimit {
+			bad(ContextStreamRateLimit, v, fmt.Sprintf("want a number of requests per second above 0, at most the stage's %s=%v",
+				ContextThrottlingRateLimit, cfg.ThrottlingRateLimit))
+		} else {
+			cfg.StreamThrottlingRateLimit = n
+		}
+	}
+	if v, ok := get(ContextStreamBurstLimit); ok {
+		n, err := number(v)
+		if err != nil || n < 1 || n != math.Trunc(n) || n > cfg.ThrottlingBurstLimit {
+			bad(ContextStreamBurstLimit, v, fmt.Sprintf("want a whole number of requests, at least 1, at most the stage's %s=%v",
+				ContextThrottlingBurstLimit, cfg.ThrottlingBurstLimit))
+		} else {
+			cfg.StreamThrottlingBurstLimit = n
 		}
 	}
 	if v, ok := get(ContextVersion); ok {

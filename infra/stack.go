@@ -279,6 +279,8 @@ type responseMode struct {
 	id          string // construct id prefix
 	env         string // LAMBDA_RESPONSE_MODE
 	description string
+	// reserved is the function's reserved concurrency in cfg (0: none).
+	reserved func(Config) float64
 	// timeout: API Gateway gives up on a buffered response after 29 s, so
 	// running longer would only burn money. A streamed response is bounded by
 	// the function's timeout instead (API Gateway allows 15 minutes, a
@@ -289,9 +291,11 @@ type responseMode struct {
 
 var (
 	responseModeBuffered = responseMode{"ApiFunction", "buffered",
-		"r2r API (/api/*): Go net/http server in a container image", awscdk.Duration_Seconds(jsii.Number(29))}
+		"r2r API (/api/*): Go net/http server in a container image",
+		func(c Config) float64 { return c.APIReservedConcurrency }, awscdk.Duration_Seconds(jsii.Number(29))}
 	responseModeStream = responseMode{"ApiStreamFunction", "stream",
-		"r2r streaming API (/api/hello/stream, Function URL): same image, LAMBDA_RESPONSE_MODE=stream", awscdk.Duration_Minutes(jsii.Number(5))}
+		"r2r streaming API (/api/hello/stream, Function URL): same image, LAMBDA_RESPONSE_MODE=stream",
+		func(c Config) float64 { return c.StreamReservedConcurrency }, awscdk.Duration_Minutes(jsii.Number(5))}
 )
 
 // newAPIFunction is the Go API in one response mode. Both modes share memory,
@@ -300,7 +304,12 @@ func newAPIFunction(stack awscdk.Stack, cfg Config, image awslambda.DockerImageC
 	logGroup := newLogGroup(stack, mode.id+"Logs", cfg, nil)
 	role := newFunctionRole(stack, mode.id+"Role", logGroup)
 	format, appLevel, sysLevel := jsonLogging(cfg)
+	var reserved *float64
+	if n := mode.reserved(cfg); n > 0 {
+		reserved = jsii.Number(n)
+	}
 	fn := awslambda.NewDockerImageFunction(stack, jsii.String(mode.id), &awslambda.DockerImageFunctionProps{
+		ReservedConcurrentExecutions: reserved,
 		Description:  jsii.String(mode.description),
 		Code:         image,
 		Architecture: awslambda.Architecture_ARM_64(),
@@ -357,6 +366,9 @@ func accessLogFormat() awsapigateway.AccessLogFormat {
 	return awsapigateway.AccessLogFormat_Custom(jsii.String(string(b)))
 }
 
+// streamRoute is the path of the streamed hello, which has its own throttle.
+const streamRoute = "/api/hello/stream"
+
 // newRestAPI is the "R2R API": CORS preflight on every resource, a logged,
 // traced and throttled stage, /hello behind Cognito and /api/* proxied to the
 // API function. It returns the API and its access log group.
@@ -395,6 +407,14 @@ func newRestAPI(stack awscdk.Stack, cfg Config, pool awscognito.IUserPool, hello
 			TracingEnabled:       jsii.Bool(true),
 			ThrottlingRateLimit:  jsii.Number(cfg.ThrottlingRateLimit),
 			ThrottlingBurstLimit: jsii.Number(cfg.ThrottlingBurstLimit),
+			// A stream holds a function for up to its timeout, so it gets a
+			// smaller share of the stage's rate.
+			MethodOptions: &map[string]*awsapigateway.MethodDeploymentOptions{
+				streamRoute + "/GET": {
+					ThrottlingRateLimit:  jsii.Number(cfg.StreamThrottlingRateLimit),
+					ThrottlingBurstLimit: jsii.Number(cfg.StreamThrottlingBurstLimit),
+				},
+			},
 		},
 	})
 
@@ -459,6 +479,9 @@ func newRestAPI(stack awscdk.Stack, cfg Config, pool awscognito.IUserPool, hello
 	// 15 minutes: the timeout matches the function's, so the function (not
 	// API Gateway) ends an overlong stream.
 	stream := apiHello.AddResource(jsii.String("stream"), nil)
+	if *stream.Path() != streamRoute {
+		panic("stream resource at " + *stream.Path() + ", want " + streamRoute)
+	}
 	public(stream.AddMethod(jsii.String("GET"), awsapigateway.NewLambdaIntegration(streamFn, &awsapigateway.LambdaIntegrationOptions{
 		Proxy:                jsii.Bool(true),
 		AllowTestInvoke:      jsii.Bool(false),
@@ -472,11 +495,14 @@ func newRestAPI(stack awscdk.Stack, cfg Config, pool awscognito.IUserPool, hello
 	fixPreflightForBinary(api)
 	addGatewayResponses(api, cfg)
 
-	// WAF is checked on the stage.
-	cdknag.NagSuppressions_AddResourceSuppressions(api.DeploymentStage(), &[]*cdknag.NagPackSuppression{
-		{Id: jsii.String("AwsSolutions-APIG3"), Reason: jsii.String(
-			"No WAF yet: the stage is throttled and /hello is authenticated; a web ACL (with its monthly cost) comes with a custom domain.")},
-	}, jsii.Bool(false))
+	if cfg.WAF {
+		newWebACL(stack, cfg, api.DeploymentStage())
+	} else {
+		cdknag.NagSuppressions_AddResourceSuppressions(api.DeploymentStage(), &[]*cdknag.NagPackSuppression{
+			{Id: jsii.String("AwsSolutions-APIG3"), Reason: jsii.String(
+				"waf=false for this stage (the default outside prod): the stage is throttled and /hello is authenticated; -c waf=true adds the web ACL.")},
+		}, jsii.Bool(false))
+	}
 	return api, accessLogs
 }
 

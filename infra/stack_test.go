@@ -399,6 +399,9 @@ func TestStage(t *testing.T) {
 		"HttpMethod": "*", "ResourcePath": "/*",
 		"LoggingLevel": "INFO", "DataTraceEnabled": false, "MetricsEnabled": true,
 		"ThrottlingRateLimit": float64(100), "ThrottlingBurstLimit": float64(200),
+	}, map[string]any{
+		"HttpMethod": "GET", "ResourcePath": "/~1api~1hello~1stream", "DataTraceEnabled": false,
+		"ThrottlingRateLimit": float64(10), "ThrottlingBurstLimit": float64(20),
 	}})
 	// Execution logging needs the account's CloudWatch role: the account
 	// stack's (TestAccountSettingsHaveOneOwner).
@@ -412,10 +415,17 @@ func TestStage(t *testing.T) {
 }
 
 func TestEveryLogGroupHasRetention(t *testing.T) {
-	for name, s := range map[string]*synthesized{"prod": prod(t), "dev": dev(t)} {
+	for name, tt := range map[string]struct {
+		s    *synthesized
+		want int
+	}{
+		"prod": {prod(t), 6}, // three functions, access logs, execution logs, WAF
+		"dev":  {dev(t), 5},  // no WAF
+	} {
+		s := tt.s
 		groups := s.resources("AWS::Logs::LogGroup")
-		if len(groups) != 5 { // three functions, access logs, execution logs
-			t.Errorf("%s: log groups = %d, want 5", name, len(groups))
+		if len(groups) != tt.want {
+			t.Errorf("%s: log groups = %d, want %d", name, len(groups), tt.want)
 		}
 		for id, g := range groups {
 			if days, _ := props(g)["RetentionInDays"].(float64); days <= 0 {
@@ -802,6 +812,7 @@ func TestConfigFromContextAcceptsCLIStrings(t *testing.T) {
 		Stage: "staging", CORSAllowOrigins: []string{"https://a.example", "https://b.example:8443"},
 		LogLevel: "WARN", ThrottlingRateLimit: 12.5, ThrottlingBurstLimit: 25, AlarmEmail: "ops@example.com",
 		DeploymentConfig: "linear10-1", StreamURLAuth: "NONE",
+		WAF: false, WAFRateLimit: 1000, StreamThrottlingRateLimit: 10, StreamThrottlingBurstLimit: 20,
 	})
 	cfg, err = configFrom(t, map[string]any{ContextCORSAllowOrigins: `["https://a.example"]`})
 	if err != nil {

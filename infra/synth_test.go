@@ -104,6 +104,12 @@ var (
 		ContextDeploymentConfig:     DeployCanary10For10,
 		ContextStreamURLAuth:        StreamURLAuthNone,
 		ContextStreamFunctionURL:    "true",
+		ContextWAF:                  "true",
+		ContextWAFRateLimit:         "500",
+		ContextAPIConcurrency:       "50",
+		ContextStreamConcurrency:    "5",
+		ContextStreamRateLimit:      "5",
+		ContextStreamBurstLimit:     "10",
 		ContextVersion:              "1a2b3c4-dirty",
 	}}
 	// noURLConfig is the stack for regions without Lambda Function URLs.
