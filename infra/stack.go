@@ -309,7 +309,6 @@ func newAPIFunction(stack awscdk.Stack, cfg Config, image awslambda.DockerImageC
 		reserved = jsii.Number(n)
 	}
 	fn := awslambda.NewDockerImageFunction(stack, jsii.String(mode.id), &awslambda.DockerImageFunctionProps{
-		ReservedConcurrentExecutions: reserved,
 		Description:  jsii.String(mode.description),
 		Code:         image,
 		Architecture: awslambda.Architecture_ARM_64(),
@@ -328,6 +327,8 @@ func newAPIFunction(stack awscdk.Stack, cfg Config, image awslambda.DockerImageC
 		LoggingFormat:         format,
 		ApplicationLogLevelV2: appLevel,
 		SystemLogLevelV2:      sysLevel,
+		// Reserved concurrency, none by default (see Config).
+		ReservedConcurrentExecutions: reserved,
 	})
 	suppressXRayWildcard(role)
 	return fn
