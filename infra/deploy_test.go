@@ -36,7 +36,7 @@ func TestCfnLint(t *testing.T) {
 	var withURL, withoutURL []string
 	for _, c := range configurations {
 		s := c.synth(t)
-		for suffix, doc := range map[string]map[string]any{"": s.json, ".account": s.account} {
+		for suffix, doc := range s.templates() {
 			path := filepath.Join(dir, c.name+suffix+".template.json")
 			b, err := json.MarshalIndent(doc, "", " ")
 			if err != nil {
@@ -45,7 +45,7 @@ func TestCfnLint(t *testing.T) {
 			if err := os.WriteFile(path, b, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			if len(s.resources("AWS::Lambda::Url")) > 0 {
+			if suffix == "" && len(s.resources("AWS::Lambda::Url")) > 0 {
 				withURL = append(withURL, path)
 			} else {
 				withoutURL = append(withoutURL, path)
@@ -78,6 +78,16 @@ func TestCfnLint(t *testing.T) {
 		}
 		t.Logf("cfn-lint: %d templates x %d regions: %d findings", len(run.files), len(run.regions), findings)
 	}
+}
+
+// templates are the synthesized templates of a configuration, by a file-name
+// suffix: the stage's, the account stack's, and the access stack's when defined.
+func (s *synthesized) templates() map[string]map[string]any {
+	out := map[string]map[string]any{"": s.json, ".account": s.account}
+	if s.access != nil {
+		out[".access"] = s.access
+	}
+	return out
 }
 
 // TestSupportedRegions: the README lists the regions the linter checks, and
@@ -459,7 +469,8 @@ func TestDeployNeedsOnlyWhatTheGuideSays(t *testing.T) {
 	named := []string{"RoleName", "ManagedPolicyName", "GroupName", "UserName", "InstanceProfileName"}
 	for _, c := range configurations {
 		s := c.synth(t)
-		for stack, doc := range map[string]map[string]any{c.name: s.json, c.name + " account": s.account} {
+		for suffix, doc := range s.templates() {
+			stack := c.name + suffix
 			if _, ok := doc["Transform"]; ok {
 				t.Errorf("%s: template has a Transform: the deploy would need CAPABILITY_AUTO_EXPAND", stack)
 			}

@@ -39,6 +39,13 @@ func run(props *awscdk.AppProps) error {
 	// without a documented suppression fails synthesis.
 	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{Verbose: jsii.Bool(true)}), nil)
 
+	access, ok, err := AccessConfigFromContext(app.Node())
+	if err != nil {
+		return err
+	}
+	if ok {
+		NewAccessStack(app, AccessStackName, access, &awscdk.StackProps{Env: env()})
+	}
 	defineStacks(app, cfg, R2RStackProps{})
 	app.Synth(nil)
 	return nil

@@ -33,6 +33,9 @@ type synthesized struct {
 	template assertions.Template
 	json     map[string]any // the stage stack's template, decoded
 	account  map[string]any // the account stack's template, decoded
+	access   map[string]any // the access stack's template, decoded; nil without githubRepository
+
+	accessStack awscdk.Stack
 	outdir   string         // the cloud assembly
 	imageDir string         // the API image's build context used
 }
@@ -111,11 +114,16 @@ var (
 		ContextStreamRateLimit:      "5",
 		ContextStreamBurstLimit:     "10",
 		ContextVersion:              "1a2b3c4-dirty",
+		ContextGitHubRepository:     "octo-org/r2r",
+		ContextDeployStages:         "dev,qa,prod",
 	}}
 	// noURLConfig is the stack for regions without Lambda Function URLs.
 	noURLConfig = &configuration{name: "no-function-url", fakeRepo: true, overrides: map[string]any{
 		ContextStage:             "eu",
 		ContextStreamFunctionURL: false,
+		// The access stack with the account's existing GitHub provider.
+		ContextGitHubRepository:   "octo-org/r2r",
+		ContextGitHubOIDCProvider: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
 	}}
 
 	configurations = []*configuration{prodConfig, devConfig, stagingConfig, allKeysConfig, noURLConfig}
@@ -188,6 +196,12 @@ func synth(overrides map[string]any, img string) (s *synthesized, err error) {
 	if err != nil {
 		return nil, err
 	}
+	var accessStack awscdk.Stack
+	if access, ok, err := AccessConfigFromContext(app.Node()); err != nil {
+		return nil, err
+	} else if ok {
+		accessStack = NewAccessStack(app, AccessStackName, access, nil)
+	}
 	account, stack := defineStacks(app, cfg, R2RStackProps{ImageDir: img})
 	template := assertions.Template_FromStack(stack, nil)
 	doc, err := decodeTemplate(template)
@@ -198,7 +212,13 @@ func synth(overrides map[string]any, img string) (s *synthesized, err error) {
 	if err != nil {
 		return nil, err
 	}
-	return &synthesized{stack: stack, template: template, json: doc, account: accountDoc, outdir: outdir, imageDir: img}, nil
+	s = &synthesized{stack: stack, template: template, json: doc, account: accountDoc, outdir: outdir, imageDir: img, accessStack: accessStack}
+	if accessStack != nil {
+		if s.access, err = decodeTemplate(assertions.Template_FromStack(accessStack, nil)); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
 func decodeTemplate(template assertions.Template) (map[string]any, error) {
