@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/r2r/r2r/weborigin"
 )
 
 // Config is the service configuration, read once from the environment at start.
@@ -15,7 +15,7 @@ type Config struct {
 	Port             int        // PORT: the local HTTP server's port
 	Stage            string     // STAGE: deployment stage, reported by /api/healthz
 	LogLevel         slog.Level // LOG_LEVEL, or AWS_LAMBDA_LOG_LEVEL when Lambda sets it
-	CORSAllowOrigins []string   // CORS_ALLOW_ORIGINS: "*" or exact origins
+	CORSAllowOrigins []string   // CORS_ALLOW_ORIGINS: "*" or exact origins, canonical (weborigin)
 	BasePath         string     // API_BASE_PATH: custom-domain base path stripped before routing
 	MaxRequestBytes  int64      // MAX_REQUEST_BYTES: largest accepted request body
 	StreamResponses  bool       // LAMBDA_RESPONSE_MODE: "stream" when the function is invoked with response streaming
@@ -90,7 +90,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 	}
 	if v, ok := lookup(getenv, "CORS_ALLOW_ORIGINS"); ok {
-		origins, err := parseOrigins(v)
+		origins, err := weborigin.ParseList(v)
 		if err != nil {
 			bad("CORS_ALLOW_ORIGINS", v, err.Error())
 		}
@@ -167,35 +167,6 @@ func parseLevel(v string) (slog.Level, error) {
 		return slog.LevelError + 4, nil
 	}
 	return 0, errors.New("want one of DEBUG, INFO, WARN, ERROR")
-}
-
-// parseOrigins accepts "*" alone, or a comma-separated list of origins in the
-// form browsers send them: scheme://host[:port], nothing else.
-func parseOrigins(v string) ([]string, error) {
-	var origins []string
-	for _, o := range strings.Split(v, ",") {
-		o = strings.TrimSpace(o)
-		if o == "" {
-			continue
-		}
-		if o == "*" {
-			origins = append(origins, o)
-			continue
-		}
-		u, err := url.Parse(o)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-			u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-			return nil, fmt.Errorf("%q is not an origin: want \"*\" or scheme://host[:port] entries separated by commas", o)
-		}
-		origins = append(origins, strings.ToLower(o))
-	}
-	if len(origins) == 0 {
-		return nil, errors.New("no origin given")
-	}
-	if len(origins) > 1 && slices.Contains(origins, "*") {
-		return nil, errors.New(`"*" allows every origin and cannot be combined with others`)
-	}
-	return origins, nil
 }
 
 // parseBasePath accepts a path such as "/v1" or "/orders/v2"; "/" means none.

@@ -11,12 +11,12 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/r2r/r2r/internal/emf"
+	"github.com/r2r/r2r/weborigin"
 )
 
 // requestState is what the middleware learns of a request and the handlers
@@ -291,25 +291,17 @@ const (
 // API Gateway's proxy integration passes Lambda's headers through untouched,
 // so the app must add Access-Control-Allow-Origin itself.
 func cors(origins []string) func(http.Handler) http.Handler {
-	anyOrigin := len(origins) == 1 && origins[0] == "*"
-	allowed := make(map[string]bool, len(origins))
-	for _, o := range origins {
-		allowed[o] = true
-	}
+	allowlist := weborigin.NewAllowlist(origins)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
-			origin := r.Header.Get("Origin")
-			ok := origin != "" && (anyOrigin || allowed[strings.ToLower(origin)])
-			if !anyOrigin {
+			allow := allowlist.Allow(r.Header.Get("Origin"))
+			ok := allow != ""
+			if !allowlist.AllowsAny() {
 				h.Add("Vary", "Origin") // the answer depends on the Origin: caches must know
 			}
 			if ok {
-				if anyOrigin {
-					h.Set("Access-Control-Allow-Origin", "*")
-				} else {
-					h.Set("Access-Control-Allow-Origin", origin)
-				}
+				h.Set("Access-Control-Allow-Origin", allow)
 				h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
 			}
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {

@@ -350,6 +350,10 @@ func TestCORS(t *testing.T) {
 			"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "X-Request-Id", "Vary": ""}},
 		{"listed origin", "https://app.example,https://admin.example", "GET", "https://admin.example", false, 200, map[string]string{
 			"Access-Control-Allow-Origin": "https://admin.example", "Vary": "Origin"}},
+		{"listed in another case, with the default port", "https://App.Example:443", "GET", "https://app.example", false, 200, map[string]string{
+			"Access-Control-Allow-Origin": "https://app.example", "Vary": "Origin"}},
+		{"origin sent in another case", "https://app.example", "GET", "HTTPS://APP.EXAMPLE", false, 200, map[string]string{
+			"Access-Control-Allow-Origin": "HTTPS://APP.EXAMPLE", "Vary": "Origin"}},
 		{"origin not listed", "https://app.example", "GET", "https://evil.example", false, 200, map[string]string{
 			"Access-Control-Allow-Origin": "", "Vary": "Origin"}},
 		{"no origin", "https://app.example", "GET", "", false, 200, map[string]string{
