@@ -191,6 +191,9 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		"LOG_LEVEL":          "chatty",
 		"CORS_ALLOW_ORIGINS": "example.com",
 		"MAX_REQUEST_BYTES":  "big",
+		"HOST":               "my host",
+		"WRITE_TIMEOUT":      "30",
+		"MAX_HEADER_BYTES":   "lots",
 	}
 	for name, value := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -532,8 +532,9 @@ func TestLoadConfig(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := Config{Port: 8000, Stage: "local", LogLevel: slog.LevelInfo, CORSAllowOrigins: []string{"*"}, MaxRequestBytes: 6 << 20,
-			MetricsNamespace: "r2r"}
+		want := Config{Port: 8000, Host: "127.0.0.1", Stage: "local", LogLevel: slog.LevelInfo, CORSAllowOrigins: []string{"*"}, MaxRequestBytes: 6 << 20,
+			MetricsNamespace: "r2r", Server: ServerLimits{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+				WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("LoadConfig(empty) mismatch (-want +got):\n%s", diff)
 		}
@@ -541,13 +542,16 @@ func TestLoadConfig(t *testing.T) {
 	t.Run("all set", func(t *testing.T) {
 		env := map[string]string{"PORT": "9001", "STAGE": "prod", "LOG_LEVEL": "debug", "CORS_ALLOW_ORIGINS": " https://A.example , http://localhost:3000",
 			"API_BASE_PATH": "/orders/v2", "MAX_REQUEST_BYTES": "1024", "METRICS": "EMF", "METRICS_NAMESPACE": "shop/orders",
-			"LAMBDA_RESPONSE_MODE": "stream"}
+			"LAMBDA_RESPONSE_MODE": "stream", "HOST": "0.0.0.0", "READ_HEADER_TIMEOUT": "2s", "READ_TIMEOUT": "1m",
+			"WRITE_TIMEOUT": "1500ms", "IDLE_TIMEOUT": "5s", "MAX_HEADER_BYTES": "8192"}
 		got, err := LoadConfig(func(k string) string { return env[k] })
 		if err != nil {
 			t.Fatal(err)
 		}
 		want := Config{Port: 9001, Stage: "prod", LogLevel: slog.LevelDebug, CORSAllowOrigins: []string{"https://a.example", "http://localhost:3000"},
-			BasePath: "/orders/v2", MaxRequestBytes: 1024, Metrics: true, MetricsNamespace: "shop/orders", StreamResponses: true}
+			BasePath: "/orders/v2", MaxRequestBytes: 1024, Metrics: true, MetricsNamespace: "shop/orders", StreamResponses: true,
+			Host: "0.0.0.0", Server: ServerLimits{ReadHeaderTimeout: 2 * time.Second, ReadTimeout: time.Minute,
+				WriteTimeout: 1500 * time.Millisecond, IdleTimeout: 5 * time.Second, MaxHeaderBytes: 8192}}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("LoadConfig mismatch (-want +got):\n%s", diff)
 		}
@@ -578,6 +582,9 @@ func TestLoadConfig(t *testing.T) {
 		{"API_BASE_PATH", "v1"}, {"API_BASE_PATH", "/v1/"}, {"API_BASE_PATH", "/a/../b"}, {"API_BASE_PATH", "/a b"},
 		{"MAX_REQUEST_BYTES", "0"}, {"MAX_REQUEST_BYTES", "6MB"}, {"MAX_REQUEST_BYTES", "-5"},
 		{"METRICS", "yes"}, {"METRICS_NAMESPACE", "AWS/Lambda"}, {"LAMBDA_RESPONSE_MODE", "streaming"},
+		{"HOST", "local host"}, {"HOST", "[::1]"}, {"HOST", "-a.example"}, {"HOST", "a..example"}, {"HOST", "http://localhost"},
+		{"READ_HEADER_TIMEOUT", "10"}, {"READ_TIMEOUT", "0s"}, {"WRITE_TIMEOUT", "-1s"}, {"IDLE_TIMEOUT", "soon"},
+		{"MAX_HEADER_BYTES", "64KiB"}, {"MAX_HEADER_BYTES", "100"},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
