@@ -92,14 +92,22 @@ func lambdaOptions(cfg api.Config, logger *slog.Logger) []lambdahttp.Option {
 	return opts
 }
 
+// lambdaPlatformInfo gives each request the id the platform logs: API
+// Gateway's requestId (REST and HTTP APIs, in the API's access logs), else
+// the invocation's, which Lambda's own log lines carry (an ALB has no
+// request id; a Function URL has no access log of its own).
 func lambdaPlatformInfo(r *http.Request) api.PlatformInfo {
 	ctx := r.Context()
-	info := api.PlatformInfo{
-		RequestID: lambdahttp.RequestIDFromContext(ctx),
-		TraceID:   lambdahttp.TraceIDFromContext(ctx),
-	}
+	info := api.PlatformInfo{TraceID: lambdahttp.TraceIDFromContext(ctx)}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		info.LambdaRequestID = lc.AwsRequestID
+	}
+	switch lambdahttp.SourceFromContext(ctx) {
+	case lambdahttp.SourceAPIGatewayV1, lambdahttp.SourceAPIGatewayV2:
+		info.RequestID = lambdahttp.RequestIDFromContext(ctx)
+	}
+	if info.RequestID == "" {
+		info.RequestID = info.LambdaRequestID
 	}
 	return info
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/r2r/r2r/internal/emf"
 	"github.com/r2r/r2r/weborigin"
@@ -23,6 +24,7 @@ import (
 // and error writers need: one context value, set once per request.
 type requestState struct {
 	id       string
+	clientID string // the caller's X-Request-Id when it is not the id, clipped
 	platform PlatformInfo
 	logger   *slog.Logger
 	route    atomic.Pointer[string] // the matched pattern, set by the router
@@ -34,8 +36,11 @@ func (rs *requestState) log(ctx context.Context, level slog.Level, msg string, a
 	if !rs.logger.Enabled(ctx, level) {
 		return
 	}
-	all := make([]slog.Attr, 0, 3+len(attrs))
+	all := make([]slog.Attr, 0, 4+len(attrs))
 	all = append(all, slog.String("request_id", rs.id))
+	if rs.clientID != "" {
+		all = append(all, slog.String("client_request_id", rs.clientID))
+	}
 	if rs.platform.LambdaRequestID != "" {
 		all = append(all, slog.String("lambda_request_id", rs.platform.LambdaRequestID))
 	}
@@ -70,8 +75,11 @@ type PlatformInfo struct {
 }
 
 // identify gives each request its id and a logger that carries it, and sets
-// the X-Request-Id response header. The platform's id wins (it is the one API
-// Gateway logs); else a well-formed id from the caller; else a new one.
+// the X-Request-Id response header. On a platform (Lambda) the id is the
+// platform's, the one API Gateway logs, and never the caller's: a client
+// must not make its requests pass for others' in the logs. Without one
+// (locally) a well-formed id from the caller is used, else a new one. A
+// caller's id that is not used is logged as client_request_id.
 func identify(logger *slog.Logger, platform func(*http.Request) PlatformInfo) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -79,18 +87,39 @@ func identify(logger *slog.Logger, platform func(*http.Request) PlatformInfo) fu
 			if platform != nil {
 				info = platform(r)
 			}
+			sent := r.Header.Get("X-Request-Id")
 			id := info.RequestID
+			if platform == nil && wellFormedID(sent) {
+				id = sent
+			}
 			if id == "" {
-				id = r.Header.Get("X-Request-Id")
-				if !wellFormedID(id) {
-					id = newRequestID()
-				}
+				id = newRequestID()
 			}
 			rs := &requestState{id: id, platform: info, logger: logger}
+			if sent != "" && sent != id {
+				rs.clientID = clip(sent)
+			}
 			w.Header().Set("X-Request-Id", id)
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, rs)))
 		})
 	}
+}
+
+// maxLogValue bounds each value a request puts into a log line (path, ids):
+// a 1 MB path must not make a 1 MB line.
+const maxLogValue = 1024
+
+// clip returns s cut to maxLogValue bytes (at a UTF-8 boundary), marked with
+// its full length, so a reader sees it was cut and by how much.
+func clip(s string) string {
+	if len(s) <= maxLogValue {
+		return s
+	}
+	cut := maxLogValue
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…(" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // wellFormedID accepts ids that are safe to echo in a header and a log line:
@@ -143,12 +172,12 @@ func observe(metrics *emf.Emitter, stage string) func(http.Handler) http.Handler
 				elapsed := time.Since(start)
 				rs := stateFrom(r.Context())
 				rs.log(r.Context(), slog.LevelInfo, "request",
-					slog.String("method", r.Method),
-					slog.String("path", r.URL.Path),
+					slog.String("method", clip(r.Method)),
+					slog.String("path", clip(r.URL.Path)),
 					slog.Int("status", status),
 					slog.Int64("bytes", sw.bytes),
 					slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-					slog.String("remote_addr", r.RemoteAddr),
+					slog.String("remote_addr", clip(r.RemoteAddr)),
 				)
 				if metrics != nil {
 					emitRequestMetrics(metrics, stage, rs, status, elapsed, !served.Swap(true))

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -395,23 +396,31 @@ func TestCORS(t *testing.T) {
 
 func TestRequestID(t *testing.T) {
 	tests := []struct {
-		name     string
-		sent     string
-		platform string
-		want     string // "" means a new one
+		name       string
+		sent       string
+		onPlatform bool   // served with WithPlatformInfo, as on Lambda
+		platform   string // the platform's request id
+		want       string // "" means a new one
+		wantClient string // the access log's client_request_id
 	}{
-		{"generated", "", "", ""},
-		{"caller's well-formed id kept", "abc-123_X.y:z", "", "abc-123_X.y:z"},
-		{"caller's id with a space replaced", "abc 123", "", ""},
-		{"caller's id with a newline replaced", "abc\n123", "", ""},
-		{"caller's overlong id replaced", strings.Repeat("a", 129), "", ""},
-		{"platform's id wins", "abc", "c0ffee00-1111-2222-3333-444455556666", "c0ffee00-1111-2222-3333-444455556666"},
+		{"generated", "", false, "", "", ""},
+		{"caller's well-formed id kept", "abc-123_X.y:z", false, "", "abc-123_X.y:z", ""},
+		{"caller's id with a space replaced", "abc 123", false, "", "", "abc 123"},
+		{"caller's id with a newline replaced", "abc\n123", false, "", "", "abc\n123"},
+		{"caller's overlong id replaced", strings.Repeat("a", 129), false, "", "", strings.Repeat("a", 129)},
+		{"platform's id wins", "abc", true, "c0ffee00-1111-2222-3333-444455556666", "c0ffee00-1111-2222-3333-444455556666", "abc"},
+		{"platform without an id: a new one, never the caller's", "abc", true, "", "", "abc"},
+		{"platform, no caller id", "", true, "c0ffee00-1111-2222-3333-444455556666", "c0ffee00-1111-2222-3333-444455556666", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, logs := newTestServer(t, nil, WithPlatformInfo(func(*http.Request) PlatformInfo {
-				return PlatformInfo{RequestID: tt.platform, LambdaRequestID: "lambda-1", TraceID: "Root=1-abc"}
-			}))
+			var opts []Option
+			if tt.onPlatform {
+				opts = append(opts, WithPlatformInfo(func(*http.Request) PlatformInfo {
+					return PlatformInfo{RequestID: tt.platform, LambdaRequestID: "lambda-1", TraceID: "Root=1-abc"}
+				}))
+			}
+			h, logs := newTestServer(t, nil, opts...)
 			r := httptest.NewRequest("GET", "/api/nope", nil)
 			if tt.sent != "" {
 				r.Header["X-Request-Id"] = []string{tt.sent}
@@ -428,8 +437,14 @@ func TestRequestID(t *testing.T) {
 				t.Errorf("request_id = %v, want %q", body["request_id"], got)
 			}
 			access := logs.lines(t)[0]
-			if access["request_id"] != got || access["lambda_request_id"] != "lambda-1" || access["trace_id"] != "Root=1-abc" {
-				t.Errorf("access log = %v, want the request id %q, the Lambda request id and the trace id", access, got)
+			if access["request_id"] != got {
+				t.Errorf("access log request_id = %v, want %q", access["request_id"], got)
+			}
+			if client, _ := access["client_request_id"].(string); client != tt.wantClient {
+				t.Errorf("access log client_request_id = %q, want %q", client, tt.wantClient)
+			}
+			if tt.onPlatform && (access["lambda_request_id"] != "lambda-1" || access["trace_id"] != "Root=1-abc") {
+				t.Errorf("access log = %v, want the Lambda request id and the trace id", access)
 			}
 		})
 	}
@@ -609,4 +624,47 @@ func TestLoadConfig(t *testing.T) {
 			t.Errorf("LoadConfig(%v) error = %v, want both variables named", env, err)
 		}
 	})
+}
+
+// What a request can write into a log line is bounded: a long path or id is
+// cut, with a marker that says how long it was.
+func TestLogLinesAreBounded(t *testing.T) {
+	h, logs := newTestServer(t, nil)
+	path := "/api/" + strings.Repeat("a", 1<<20)
+	r := httptest.NewRequest("GET", path, nil)
+	r.Header.Set("X-Request-Id", strings.Repeat("b", 100<<10))
+	if w := serve(h, r); w.Code != 404 {
+		t.Fatalf("GET of a 1 MB path = %d, want 404", w.Code)
+	}
+	logs.mu.Lock()
+	raw := logs.buf.String()
+	logs.mu.Unlock()
+	for _, l := range strings.Split(strings.TrimSpace(raw), "\n") {
+		if len(l) > 8<<10 {
+			t.Errorf("log line of %d bytes, want at most 8 KiB: %.200s...", len(l), l)
+		}
+	}
+	access := logs.lines(t)[0]
+	if got, _ := access["path"].(string); !strings.HasPrefix(got, "/api/aaa") || !strings.HasSuffix(got, fmt.Sprintf("…(%d bytes)", len(path))) {
+		t.Errorf("logged path %.100q..., want the start of the path and a marker of its length %d", got, len(path))
+	}
+	if got, _ := access["client_request_id"].(string); !strings.HasSuffix(got, fmt.Sprintf("…(%d bytes)", 100<<10)) {
+		t.Errorf("logged client_request_id %.100q..., want it cut with a marker of its length", got)
+	}
+}
+
+func TestClip(t *testing.T) {
+	long := strings.Repeat("é", maxLogValue) // 2 bytes each: the cut must not split one
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"/api/hello", "/api/hello"},
+		{strings.Repeat("a", maxLogValue), strings.Repeat("a", maxLogValue)},
+		{strings.Repeat("a", maxLogValue+1), strings.Repeat("a", maxLogValue) + fmt.Sprintf("…(%d bytes)", maxLogValue+1)},
+		{long, strings.Repeat("é", maxLogValue/2) + fmt.Sprintf("…(%d bytes)", 2*maxLogValue)},
+	}
+	for _, tt := range tests {
+		if got := clip(tt.in); got != tt.want {
+			t.Errorf("clip(%.20q... %d bytes) = %.40q... (%d bytes), want %.40q... (%d bytes)", tt.in, len(tt.in), got, len(got), tt.want, len(tt.want))
+		}
+	}
 }
