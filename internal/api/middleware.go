@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -345,6 +347,37 @@ func cors(origins []string) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// validQuery refuses a query string that is not valid URL encoding with a
+// 422 that names each bad parameter, before any route reads it: net/url
+// drops such a parameter silently, so a handler would see it as not sent.
+func validQuery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw := r.URL.RawQuery
+		if !strings.ContainsAny(raw, "%;") { // nothing ParseQuery could refuse
+			next.ServeHTTP(w, r)
+			return
+		}
+		if _, err := url.ParseQuery(raw); err == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var errs []ErrorDetail
+		for pair := range strings.SplitSeq(raw, "&") {
+			if _, err := url.ParseQuery(pair); err != nil {
+				key, value, _ := strings.Cut(pair, "=")
+				if k, kerr := url.QueryUnescape(key); kerr == nil {
+					key = k
+				}
+				errs = append(errs, ErrorDetail{Location: "query." + key, Message: err.Error(), Value: value})
+			}
+		}
+		writeJSON(w, http.StatusUnprocessableEntity, &Error{
+			Detail:     detailFor(http.StatusUnprocessableEntity, "The query string is not valid URL encoding."),
+			StatusCode: http.StatusUnprocessableEntity, RequestID: stateFrom(r.Context()).id, Errors: errs,
+		})
+	})
 }
 
 // limitBody refuses bodies over limit: at once when Content-Length says so,
