@@ -224,6 +224,10 @@ func (l Allowlist) Allow(origin string) string {
 	if l.any {
 		return Any
 	}
+	// Browsers send origins canonical already: the common case is a hit as sent.
+	if l.origins[origin] {
+		return origin
+	}
 	if c, ok := Canonical(origin); ok && l.origins[c] {
 		return origin
 	}

@@ -147,3 +147,19 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkAllow(b *testing.B) {
+	list, err := ParseList("https://app.example.com,https://admin.example.com")
+	if err != nil {
+		b.Fatal(err)
+	}
+	allow := NewAllowlist(list)
+	for _, origin := range []string{"https://app.example.com", "https://App.Example.com:443", "https://evil.example"} {
+		b.Run(origin, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				allow.Allow(origin)
+			}
+		})
+	}
+}

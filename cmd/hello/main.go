@@ -14,7 +14,8 @@
 // Configuration (environment, validated at start):
 //
 //	ALLOW_ORIGINS  comma-separated CORS origins ("*" or e.g. https://app.example.com),
-//	               the same list the stack gives API Gateway's CORS preflight; default "*".
+//	               the same list the stack gives API Gateway's CORS preflight, read by
+//	               weborigin exactly as the API reads CORS_ALLOW_ORIGINS; default "*".
 package main
 
 import (
