@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"net/mail"
-	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/r2r/r2r/weborigin"
 )
 
 // Context keys the stack reads. cdk.json holds the defaults; override one with
@@ -354,8 +354,8 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 }
 
 // parseOrigins accepts a JSON list (cdk.json), or a string holding a JSON list
-// or comma-separated origins (-c). The result is ["*"] alone, or origins in the
-// form browsers send them: scheme://host[:port], nothing else.
+// or comma-separated origins (-c). The entries are checked and canonicalised
+// by weborigin, as the functions check the list they are given.
 func parseOrigins(v any) ([]string, error) {
 	var raw []string
 	switch v := v.(type) {
@@ -378,25 +378,7 @@ func parseOrigins(v any) ([]string, error) {
 	default:
 		return nil, errors.New(`want a list like ["https://app.example.com"] or ["*"]`)
 	}
-	var origins []string
-	for _, o := range raw {
-		o = strings.TrimSpace(o)
-		if o != "*" {
-			u, err := url.Parse(o)
-			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
-				u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-				return nil, fmt.Errorf(`%q is not "*" or an origin like https://app.example.com`, o)
-			}
-		}
-		origins = append(origins, o)
-	}
-	switch {
-	case len(origins) == 0:
-		return nil, errors.New(`want at least one origin, or "*"`)
-	case len(origins) > 1 && slices.Contains(origins, "*"):
-		return nil, errors.New(`"*" must be the only entry when given`)
-	}
-	return origins, nil
+	return weborigin.CheckList(raw)
 }
 
 // number accepts a JSON number (cdk.json) or its decimal string (-c).

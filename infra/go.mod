@@ -7,6 +7,7 @@ require (
 	github.com/aws/constructs-go/constructs/v10 v10.8.1
 	github.com/aws/jsii-runtime-go v1.142.0
 	github.com/cdklabs/cdk-nag-go/cdknag/v2 v2.38.2
+	github.com/r2r/r2r v0.0.0
 )
 
 require (
@@ -27,3 +28,7 @@ require (
 	golang.org/x/tools/cmd/godoc v0.1.0-deprecated // indirect
 	golang.org/x/tools/godoc v0.1.0-deprecated // indirect
 )
+
+// The app module, for its weborigin package: the stack checks the CORS origin
+// list with the same code as the functions that enforce it.
+replace github.com/r2r/r2r => ../

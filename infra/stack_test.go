@@ -757,6 +757,9 @@ func TestConfigFromContextRejectsBadValues(t *testing.T) {
 		{ContextCORSAllowOrigins, []any{"*", "https://a.example"}, `corsAllowOrigins=["*","https://a.example"]`},
 		{ContextCORSAllowOrigins, "app.example.com", `corsAllowOrigins="app.example.com"`},
 		{ContextCORSAllowOrigins, []any{"https://a.example/path"}, `corsAllowOrigins=["https://a.example/path"]`},
+		{ContextCORSAllowOrigins, []any{"https://*.a.example"}, `"https://*.a.example"`},
+		{ContextCORSAllowOrigins, "https://a.example:99999", `"https://a.example:99999"`},
+		{ContextCORSAllowOrigins, "https://a.example,,https://b.example", `corsAllowOrigins="https://a.example,,https://b.example"`},
 		{ContextLogLevel, "VERBOSE", `logLevel="VERBOSE"`},
 		{ContextThrottlingRateLimit, "-1", `throttlingRateLimit="-1"`},
 		{ContextThrottlingRateLimit, "fast", `throttlingRateLimit="fast"`},
@@ -819,6 +822,13 @@ func TestConfigFromContextAcceptsCLIStrings(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertEqual(t, "JSON list string", cfg.CORSAllowOrigins, []string{"https://a.example"})
+	// Origins are kept as browsers send them, which is how the preflight and
+	// the functions compare them.
+	cfg, err = configFrom(t, map[string]any{ContextCORSAllowOrigins: []any{"HTTPS://A.example:443", "http://Localhost:3000"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertEqual(t, "canonical origins", cfg.CORSAllowOrigins, []string{"https://a.example", "http://localhost:3000"})
 }
 
 func TestCDKJSONDefaults(t *testing.T) {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -91,14 +92,22 @@ func lambdaOptions(cfg api.Config, logger *slog.Logger) []lambdahttp.Option {
 	return opts
 }
 
+// lambdaPlatformInfo gives each request the id the platform logs: API
+// Gateway's requestId (REST and HTTP APIs, in the API's access logs), else
+// the invocation's, which Lambda's own log lines carry (an ALB has no
+// request id; a Function URL has no access log of its own).
 func lambdaPlatformInfo(r *http.Request) api.PlatformInfo {
 	ctx := r.Context()
-	info := api.PlatformInfo{
-		RequestID: lambdahttp.RequestIDFromContext(ctx),
-		TraceID:   lambdahttp.TraceIDFromContext(ctx),
-	}
+	info := api.PlatformInfo{TraceID: lambdahttp.TraceIDFromContext(ctx)}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		info.LambdaRequestID = lc.AwsRequestID
+	}
+	switch lambdahttp.SourceFromContext(ctx) {
+	case lambdahttp.SourceAPIGatewayV1, lambdahttp.SourceAPIGatewayV2:
+		info.RequestID = lambdahttp.RequestIDFromContext(ctx)
+	}
+	if info.RequestID == "" {
+		info.RequestID = info.LambdaRequestID
 	}
 	return info
 }
@@ -106,14 +115,18 @@ func lambdaPlatformInfo(r *http.Request) api.PlatformInfo {
 // serveHTTP serves until ctx is done, then shuts down gracefully: in-flight
 // requests finish, for shutdownTimeout at most.
 func serveHTTP(ctx context.Context, cfg api.Config, logger *slog.Logger, opts []api.Option) error {
-	ln, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
+	ln, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
 	if err != nil {
-		return fmt.Errorf("listen on PORT=%d: %w", cfg.Port, err)
+		return fmt.Errorf("listen on HOST=%s PORT=%d: %w", cfg.Host, cfg.Port, err)
 	}
+	limits := cfg.Server
 	srv := &http.Server{
-		Handler:           withBasePath(cfg.BasePath, api.NewServer(cfg, logger, opts...)),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		Handler:           withBasePath(cfg.BasePath, extendWriteDeadlineOnFlush(limits.WriteTimeout, api.NewServer(cfg, logger, opts...))),
+		ReadHeaderTimeout: limits.ReadHeaderTimeout,
+		ReadTimeout:       limits.ReadTimeout,
+		WriteTimeout:      limits.WriteTimeout,
+		IdleTimeout:       limits.IdleTimeout,
+		MaxHeaderBytes:    limits.MaxHeaderBytes, // net/http answers 431 beyond it
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
@@ -184,3 +197,35 @@ func withBasePath(prefix string, h http.Handler) http.Handler {
 		h.ServeHTTP(w, r)
 	})
 }
+
+// extendWriteDeadlineOnFlush gives a streamed response the write timeout
+// again at each flush: the timeout bounds a stalled client, not a stream
+// that keeps sending. Every handler that flushes gets this, without knowing
+// the server's timeout.
+func extendWriteDeadlineOnFlush(timeout time.Duration, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(&deadlineWriter{ResponseWriter: w, timeout: timeout}, r)
+	})
+}
+
+// deadlineWriter moves the connection's write deadline at each flush.
+type deadlineWriter struct {
+	http.ResponseWriter
+	timeout time.Duration
+}
+
+// FlushError gives the rest of the response, starting with what is
+// buffered, the write timeout from now, and sends what is buffered.
+func (w *deadlineWriter) FlushError() error {
+	rc := http.NewResponseController(w.ResponseWriter)
+	if err := rc.SetWriteDeadline(time.Now().Add(w.timeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
+	return rc.Flush()
+}
+
+// Flush is FlushError for callers that use http.Flusher.
+func (w *deadlineWriter) Flush() { w.FlushError() }
+
+// Unwrap lets http.ResponseController reach the connection's own methods.
+func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

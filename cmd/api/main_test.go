@@ -191,6 +191,9 @@ func TestRunRejectsBadConfig(t *testing.T) {
 		"LOG_LEVEL":          "chatty",
 		"CORS_ALLOW_ORIGINS": "example.com",
 		"MAX_REQUEST_BYTES":  "big",
+		"HOST":               "my host",
+		"WRITE_TIMEOUT":      "30",
+		"MAX_HEADER_BYTES":   "lots",
 	}
 	for name, value := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -240,13 +243,14 @@ func TestRunMetrics(t *testing.T) {
 	}
 }
 
-// The stream route sends each event as it is written: the first word arrives
-// while the server is still waiting to send the second.
+// The stream route sends each event as it is written: the first word
+// arrives while the server is still waiting to send the second, so the two
+// arrive apart; a buffered response would deliver both at once.
 func TestRunStreamsEvents(t *testing.T) {
 	base, _, _ := startRun(t, map[string]string{"PORT": "0"})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/hello/stream?interval_ms=5000", nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/hello/stream?interval_ms=1000", nil)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -255,27 +259,26 @@ func TestRunStreamsEvents(t *testing.T) {
 	if ct := res.Header.Get("Content-Type"); res.StatusCode != 200 || ct != "text/event-stream" {
 		t.Fatalf("GET /api/hello/stream = %d %q, want 200 text/event-stream", res.StatusCode, ct)
 	}
-	first := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(res.Body)
-		var event []string
-		for sc.Scan() {
-			if sc.Text() == "" {
-				first <- strings.Join(event, "\n")
-				return
-			}
-			event = append(event, sc.Text())
+	type arrival struct {
+		event string
+		at    time.Time
+	}
+	var events []arrival
+	sc := bufio.NewScanner(res.Body)
+	var event []string
+	for sc.Scan() {
+		if sc.Text() == "" {
+			events = append(events, arrival{strings.Join(event, "\n"), time.Now()})
+			event = nil
+			continue
 		}
-		first <- "stream ended: " + strings.Join(event, "\n")
-	}()
-	// The second word comes 5 s after the first: a buffered response would
-	// deliver nothing before then.
-	select {
-	case got := <-first:
-		if got != "id: 1\ndata: Hello" {
-			t.Errorf("first event = %q, want %q", got, "id: 1\ndata: Hello")
-		}
-	case <-time.After(4 * time.Second):
-		t.Fatal("no event within 4 s: the response is not streamed")
+		event = append(event, sc.Text())
+	}
+	if len(events) != 2 || events[0].event != "id: 1\ndata: Hello" || events[1].event != "id: 2\ndata: World" {
+		t.Fatalf("events = %v, want Hello then World", events)
+	}
+	// The server waits 1 s between them; a generous margin for a loaded machine.
+	if gap := events[1].at.Sub(events[0].at); gap < 300*time.Millisecond {
+		t.Errorf("second event %v after the first, want about 1 s: the response is not streamed", gap)
 	}
 }

@@ -14,23 +14,22 @@
 // Configuration (environment, validated at start):
 //
 //	ALLOW_ORIGINS  comma-separated CORS origins ("*" or e.g. https://app.example.com),
-//	               the same list the stack gives API Gateway's CORS preflight; default "*".
+//	               the same list the stack gives API Gateway's CORS preflight, read by
+//	               weborigin exactly as the API reads CORS_ALLOW_ORIGINS; default "*".
 package main
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/r2r/r2r/weborigin"
 )
 
 func main() {
@@ -101,7 +100,7 @@ func callerName(authorizer map[string]any) string {
 }
 
 // respond encodes body as JSON with the headers every r2r response carries.
-func respond(status int, body any, requestID string, origins []string, req events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {
+func respond(status int, body any, requestID string, origins weborigin.Allowlist, req events.APIGatewayProxyRequest) events.APIGatewayProxyResponse {
 	b, err := json.Marshal(body)
 	if err != nil {
 		// Only plain structs of strings and ints are encoded here.
@@ -130,14 +129,8 @@ func respond(status int, body any, requestID string, origins []string, req event
 
 // allowOrigin returns the Access-Control-Allow-Origin value for a request
 // from origin, and whether the answer depends on the Origin header.
-func allowOrigin(origins []string, origin string) (allow string, vary bool) {
-	if slices.Contains(origins, "*") {
-		return "*", false
-	}
-	if origin != "" && slices.Contains(origins, origin) {
-		return origin, true
-	}
-	return "", true
+func allowOrigin(origins weborigin.Allowlist, origin string) (allow string, vary bool) {
+	return origins.Allow(origin), !origins.AllowsAny()
 }
 
 // header returns the first value of the request header name, matched
@@ -156,29 +149,15 @@ func header(req events.APIGatewayProxyRequest, name string) string {
 	return ""
 }
 
-// parseOrigins parses a comma-separated origin list; empty means "*", the
-// stack's default.
-func parseOrigins(s string) ([]string, error) {
+// parseOrigins parses a comma-separated origin list, the same way the API
+// reads its CORS_ALLOW_ORIGINS; empty means "*", the stack's default.
+func parseOrigins(s string) (weborigin.Allowlist, error) {
 	if strings.TrimSpace(s) == "" {
-		return []string{"*"}, nil
+		return weborigin.NewAllowlist([]string{weborigin.Any}), nil
 	}
-	var origins []string
-	for o := range strings.SplitSeq(s, ",") {
-		o = strings.TrimSpace(o)
-		if o == "*" {
-			origins = append(origins, o)
-			continue
-		}
-		u, err := url.Parse(o)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
-			u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-			return nil, fmt.Errorf("%q is not \"*\" or an origin like https://app.example.com", o)
-		}
-		origins = append(origins, o)
+	origins, err := weborigin.ParseList(s)
+	if err != nil {
+		return weborigin.Allowlist{}, err
 	}
-	// "*" mixed with origins is a mistake the API's configuration rejects too.
-	if len(origins) > 1 && slices.Contains(origins, "*") {
-		return nil, errors.New(`"*" must be the only entry when given`)
-	}
-	return origins, nil
+	return weborigin.NewAllowlist(origins), nil
 }

@@ -4,18 +4,22 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"slices"
+	"net/netip"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/r2r/r2r/weborigin"
 )
 
 // Config is the service configuration, read once from the environment at start.
 type Config struct {
-	Port             int        // PORT: the local HTTP server's port
+	Port             int    // PORT: the local HTTP server's port
+	Host             string // HOST: the local HTTP server's interface (an IP address or a host name)
+	Server           ServerLimits
 	Stage            string     // STAGE: deployment stage, reported by /api/healthz
 	LogLevel         slog.Level // LOG_LEVEL, or AWS_LAMBDA_LOG_LEVEL when Lambda sets it
-	CORSAllowOrigins []string   // CORS_ALLOW_ORIGINS: "*" or exact origins
+	CORSAllowOrigins []string   // CORS_ALLOW_ORIGINS: "*" or exact origins, canonical (weborigin)
 	BasePath         string     // API_BASE_PATH: custom-domain base path stripped before routing
 	MaxRequestBytes  int64      // MAX_REQUEST_BYTES: largest accepted request body
 	StreamResponses  bool       // LAMBDA_RESPONSE_MODE: "stream" when the function is invoked with response streaming
@@ -24,10 +28,32 @@ type Config struct {
 	Version          string     // build version; not from the environment
 }
 
+// ServerLimits bound what one client can hold of the local HTTP server (on
+// Lambda, API Gateway and the Lambda runtime bound it instead).
+type ServerLimits struct {
+	ReadHeaderTimeout time.Duration // READ_HEADER_TIMEOUT: to read a request's header block
+	ReadTimeout       time.Duration // READ_TIMEOUT: to read a whole request, body included
+	WriteTimeout      time.Duration // WRITE_TIMEOUT: to write a response; a stream gets it again at each flush
+	IdleTimeout       time.Duration // IDLE_TIMEOUT: how long a kept-alive connection may wait for its next request
+	MaxHeaderBytes    int           // MAX_HEADER_BYTES: largest request header block (431 beyond)
+}
+
+// DefaultServerLimits are the local server's limits when not configured.
+// WRITE_TIMEOUT is API Gateway's 29 s integration limit, rounded up: a
+// handler slower than that could not answer through the deployed API either.
+var DefaultServerLimits = ServerLimits{
+	ReadHeaderTimeout: 10 * time.Second,
+	ReadTimeout:       30 * time.Second,
+	WriteTimeout:      30 * time.Second,
+	IdleTimeout:       120 * time.Second,
+	MaxHeaderBytes:    64 << 10,
+}
+
 // Defaults of the configuration. MaxRequestBytes matches Lambda's 6 MB
 // synchronous payload limit: a larger body could never reach the function.
 const (
 	DefaultPort            = 8000
+	DefaultHost            = "127.0.0.1" // loopback only, as uvicorn's default: HOST=0.0.0.0 in a container
 	DefaultStage           = "local"
 	DefaultMaxRequestBytes = 6 << 20
 )
@@ -52,6 +78,8 @@ func validStage(s string) bool {
 func LoadConfig(getenv func(string) string) (Config, error) {
 	cfg := Config{
 		Port:             DefaultPort,
+		Host:             DefaultHost,
+		Server:           DefaultServerLimits,
 		Stage:            DefaultStage,
 		LogLevel:         slog.LevelInfo,
 		CORSAllowOrigins: []string{"*"},
@@ -72,6 +100,36 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		cfg.Port = p
 	}
+	if v, ok := lookup(getenv, "HOST"); ok {
+		if !validHost(v) {
+			bad("HOST", v, "want an IP address (127.0.0.1, 0.0.0.0, ::) or a host name of letters, digits, '-' and '.'")
+		}
+		cfg.Host = v
+	}
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{
+		{"READ_HEADER_TIMEOUT", &cfg.Server.ReadHeaderTimeout},
+		{"READ_TIMEOUT", &cfg.Server.ReadTimeout},
+		{"WRITE_TIMEOUT", &cfg.Server.WriteTimeout},
+		{"IDLE_TIMEOUT", &cfg.Server.IdleTimeout},
+	} {
+		if v, ok := lookup(getenv, d.name); ok {
+			t, err := time.ParseDuration(v)
+			if err != nil || t <= 0 {
+				bad(d.name, v, "want a duration above 0, such as 30s or 500ms")
+			}
+			*d.dst = t
+		}
+	}
+	if v, ok := lookup(getenv, "MAX_HEADER_BYTES"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1024 {
+			bad("MAX_HEADER_BYTES", v, "want a whole number of bytes, at least 1024")
+		}
+		cfg.Server.MaxHeaderBytes = n
+	}
 	if v, ok := lookup(getenv, "STAGE"); ok {
 		if !validStage(v) {
 			bad("STAGE", v, "want 1 to 128 letters, digits, '-' or '_'")
@@ -90,7 +148,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 	}
 	if v, ok := lookup(getenv, "CORS_ALLOW_ORIGINS"); ok {
-		origins, err := parseOrigins(v)
+		origins, err := weborigin.ParseList(v)
 		if err != nil {
 			bad("CORS_ALLOW_ORIGINS", v, err.Error())
 		}
@@ -144,6 +202,30 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	return cfg, nil
 }
 
+// validHost accepts an IP address literal (IPv6 without brackets) or a host
+// name: dot-separated labels of 1 to 63 letters, digits and '-', not starting
+// or ending with '-', at most 253 characters in all.
+func validHost(h string) bool {
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	if len(h) > 253 {
+		return false
+	}
+	for _, l := range strings.Split(h, ".") {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // lookup treats a variable set to the empty string as unset, as shells and
 // CloudFormation templates commonly produce empty values for "not given".
 func lookup(getenv func(string) string, name string) (string, bool) {
@@ -167,35 +249,6 @@ func parseLevel(v string) (slog.Level, error) {
 		return slog.LevelError + 4, nil
 	}
 	return 0, errors.New("want one of DEBUG, INFO, WARN, ERROR")
-}
-
-// parseOrigins accepts "*" alone, or a comma-separated list of origins in the
-// form browsers send them: scheme://host[:port], nothing else.
-func parseOrigins(v string) ([]string, error) {
-	var origins []string
-	for _, o := range strings.Split(v, ",") {
-		o = strings.TrimSpace(o)
-		if o == "" {
-			continue
-		}
-		if o == "*" {
-			origins = append(origins, o)
-			continue
-		}
-		u, err := url.Parse(o)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
-			u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-			return nil, fmt.Errorf("%q is not an origin: want \"*\" or scheme://host[:port] entries separated by commas", o)
-		}
-		origins = append(origins, strings.ToLower(o))
-	}
-	if len(origins) == 0 {
-		return nil, errors.New("no origin given")
-	}
-	if len(origins) > 1 && slices.Contains(origins, "*") {
-		return nil, errors.New(`"*" allows every origin and cannot be combined with others`)
-	}
-	return origins, nil
 }
 
 // parseBasePath accepts a path such as "/v1" or "/orders/v2"; "/" means none.

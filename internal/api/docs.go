@@ -80,7 +80,7 @@ func handleDocsAsset() http.Handler {
 		h.Set("Cache-Control", "public, max-age=3600")
 		h.Set("ETag", a.etag)
 		if a.gzipped {
-			h.Set("Vary", "Accept-Encoding")
+			h.Add("Vary", "Accept-Encoding") // beside the CORS middleware's Vary: Origin, never instead
 		}
 		if r.Header.Get("If-None-Match") == a.etag {
 			w.WriteHeader(http.StatusNotModified)

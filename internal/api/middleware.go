@@ -9,20 +9,24 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/r2r/r2r/internal/emf"
+	"github.com/r2r/r2r/weborigin"
 )
 
 // requestState is what the middleware learns of a request and the handlers
 // and error writers need: one context value, set once per request.
 type requestState struct {
 	id       string
+	clientID string // the caller's X-Request-Id when it is not the id, clipped
 	platform PlatformInfo
 	logger   *slog.Logger
 	route    atomic.Pointer[string] // the matched pattern, set by the router
@@ -34,8 +38,11 @@ func (rs *requestState) log(ctx context.Context, level slog.Level, msg string, a
 	if !rs.logger.Enabled(ctx, level) {
 		return
 	}
-	all := make([]slog.Attr, 0, 3+len(attrs))
+	all := make([]slog.Attr, 0, 4+len(attrs))
 	all = append(all, slog.String("request_id", rs.id))
+	if rs.clientID != "" {
+		all = append(all, slog.String("client_request_id", rs.clientID))
+	}
 	if rs.platform.LambdaRequestID != "" {
 		all = append(all, slog.String("lambda_request_id", rs.platform.LambdaRequestID))
 	}
@@ -70,8 +77,11 @@ type PlatformInfo struct {
 }
 
 // identify gives each request its id and a logger that carries it, and sets
-// the X-Request-Id response header. The platform's id wins (it is the one API
-// Gateway logs); else a well-formed id from the caller; else a new one.
+// the X-Request-Id response header. On a platform (Lambda) the id is the
+// platform's, the one API Gateway logs, and never the caller's: a client
+// must not make its requests pass for others' in the logs. Without one
+// (locally) a well-formed id from the caller is used, else a new one. A
+// caller's id that is not used is logged as client_request_id.
 func identify(logger *slog.Logger, platform func(*http.Request) PlatformInfo) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -79,18 +89,39 @@ func identify(logger *slog.Logger, platform func(*http.Request) PlatformInfo) fu
 			if platform != nil {
 				info = platform(r)
 			}
+			sent := r.Header.Get("X-Request-Id")
 			id := info.RequestID
+			if platform == nil && wellFormedID(sent) {
+				id = sent
+			}
 			if id == "" {
-				id = r.Header.Get("X-Request-Id")
-				if !wellFormedID(id) {
-					id = newRequestID()
-				}
+				id = newRequestID()
 			}
 			rs := &requestState{id: id, platform: info, logger: logger}
+			if sent != "" && sent != id {
+				rs.clientID = clip(sent)
+			}
 			w.Header().Set("X-Request-Id", id)
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, rs)))
 		})
 	}
+}
+
+// maxLogValue bounds each value a request puts into a log line (path, ids):
+// a 1 MB path must not make a 1 MB line.
+const maxLogValue = 1024
+
+// clip returns s cut to maxLogValue bytes (at a UTF-8 boundary), marked with
+// its full length, so a reader sees it was cut and by how much.
+func clip(s string) string {
+	if len(s) <= maxLogValue {
+		return s
+	}
+	cut := maxLogValue
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…(" + strconv.Itoa(len(s)) + " bytes)"
 }
 
 // wellFormedID accepts ids that are safe to echo in a header and a log line:
@@ -143,12 +174,12 @@ func observe(metrics *emf.Emitter, stage string) func(http.Handler) http.Handler
 				elapsed := time.Since(start)
 				rs := stateFrom(r.Context())
 				rs.log(r.Context(), slog.LevelInfo, "request",
-					slog.String("method", r.Method),
-					slog.String("path", r.URL.Path),
+					slog.String("method", clip(r.Method)),
+					slog.String("path", clip(r.URL.Path)),
 					slog.Int("status", status),
 					slog.Int64("bytes", sw.bytes),
 					slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-					slog.String("remote_addr", r.RemoteAddr),
+					slog.String("remote_addr", clip(r.RemoteAddr)),
 				)
 				if metrics != nil {
 					emitRequestMetrics(metrics, stage, rs, status, elapsed, !served.Swap(true))
@@ -291,25 +322,17 @@ const (
 // API Gateway's proxy integration passes Lambda's headers through untouched,
 // so the app must add Access-Control-Allow-Origin itself.
 func cors(origins []string) func(http.Handler) http.Handler {
-	anyOrigin := len(origins) == 1 && origins[0] == "*"
-	allowed := make(map[string]bool, len(origins))
-	for _, o := range origins {
-		allowed[o] = true
-	}
+	allowlist := weborigin.NewAllowlist(origins)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h := w.Header()
-			origin := r.Header.Get("Origin")
-			ok := origin != "" && (anyOrigin || allowed[strings.ToLower(origin)])
-			if !anyOrigin {
+			allow := allowlist.Allow(r.Header.Get("Origin"))
+			ok := allow != ""
+			if !allowlist.AllowsAny() {
 				h.Add("Vary", "Origin") // the answer depends on the Origin: caches must know
 			}
 			if ok {
-				if anyOrigin {
-					h.Set("Access-Control-Allow-Origin", "*")
-				} else {
-					h.Set("Access-Control-Allow-Origin", origin)
-				}
+				h.Set("Access-Control-Allow-Origin", allow)
 				h.Set("Access-Control-Expose-Headers", corsExposeHeaders)
 			}
 			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
@@ -324,6 +347,37 @@ func cors(origins []string) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// validQuery refuses a query string that is not valid URL encoding with a
+// 422 that names each bad parameter, before any route reads it: net/url
+// drops such a parameter silently, so a handler would see it as not sent.
+func validQuery(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw := r.URL.RawQuery
+		if !strings.ContainsAny(raw, "%;") { // nothing ParseQuery could refuse
+			next.ServeHTTP(w, r)
+			return
+		}
+		if _, err := url.ParseQuery(raw); err == nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		var errs []ErrorDetail
+		for pair := range strings.SplitSeq(raw, "&") {
+			if _, err := url.ParseQuery(pair); err != nil {
+				key, value, _ := strings.Cut(pair, "=")
+				if k, kerr := url.QueryUnescape(key); kerr == nil {
+					key = k
+				}
+				errs = append(errs, ErrorDetail{Location: "query." + key, Message: err.Error(), Value: value})
+			}
+		}
+		writeJSON(w, http.StatusUnprocessableEntity, &Error{
+			Detail:     detailFor(http.StatusUnprocessableEntity, "The query string is not valid URL encoding."),
+			StatusCode: http.StatusUnprocessableEntity, RequestID: stateFrom(r.Context()).id, Errors: errs,
+		})
+	})
 }
 
 // limitBody refuses bodies over limit: at once when Content-Length says so,

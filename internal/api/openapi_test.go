@@ -102,3 +102,38 @@ func TestResponsesMatchOpenAPIDocument(t *testing.T) {
 		}
 	}
 }
+
+// interval_ms is bounded, so one request holds a (streaming) function for
+// at most a second: the bound is in the document and enforced with a 422.
+func TestStreamIntervalIsBounded(t *testing.T) {
+	h, _ := newTestServer(t, nil)
+	doc, _ := openAPIDocument(t, h)
+	model, err := doc.BuildV3Model()
+	if err != nil {
+		t.Fatalf("BuildV3Model: %v", err)
+	}
+	item, ok := model.Model.Paths.PathItems.Get("/api/hello/stream")
+	if !ok || item.Get == nil {
+		t.Fatal("no GET /api/hello/stream in the document")
+	}
+	var documented bool
+	for _, p := range item.Get.Parameters {
+		if p.Name == "interval_ms" {
+			s := p.Schema.Schema()
+			documented = s.Maximum != nil && *s.Maximum == maxStreamIntervalMS && s.Minimum != nil && *s.Minimum == 0
+		}
+	}
+	if !documented {
+		t.Errorf("interval_ms: want a query parameter documented with minimum 0 and maximum %d", maxStreamIntervalMS)
+	}
+	if _, ok := model.Model.Paths.PathItems.Get("/api/hello/stream"); ok && item.Get.Responses.Codes.GetOrZero("422") == nil {
+		t.Errorf("GET /api/hello/stream documents no 422")
+	}
+
+	for _, v := range []string{"1001", "5000", "-1"} {
+		w := serve(h, httptest.NewRequest("GET", "/api/hello/stream?interval_ms="+v, nil))
+		if w.Code != http.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), `"location":"query.interval_ms"`) {
+			t.Errorf("GET /api/hello/stream?interval_ms=%s = %d %s, want 422 naming query.interval_ms", v, w.Code, w.Body.String())
+		}
+	}
+}

@@ -70,6 +70,7 @@ func NewServer(cfg Config, logger *slog.Logger, opts ...Option) http.Handler {
 		recoverPanics,
 		secureHeaders,
 		cors(cfg.CORSAllowOrigins),
+		validQuery,
 		limitBody(cfg.MaxRequestBytes),
 		answerBeforeDeadline,
 		recoverPanics, // again inside: answerBeforeDeadline runs the handler on its own goroutine

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -350,6 +351,10 @@ func TestCORS(t *testing.T) {
 			"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": "X-Request-Id", "Vary": ""}},
 		{"listed origin", "https://app.example,https://admin.example", "GET", "https://admin.example", false, 200, map[string]string{
 			"Access-Control-Allow-Origin": "https://admin.example", "Vary": "Origin"}},
+		{"listed in another case, with the default port", "https://App.Example:443", "GET", "https://app.example", false, 200, map[string]string{
+			"Access-Control-Allow-Origin": "https://app.example", "Vary": "Origin"}},
+		{"origin sent in another case", "https://app.example", "GET", "HTTPS://APP.EXAMPLE", false, 200, map[string]string{
+			"Access-Control-Allow-Origin": "HTTPS://APP.EXAMPLE", "Vary": "Origin"}},
 		{"origin not listed", "https://app.example", "GET", "https://evil.example", false, 200, map[string]string{
 			"Access-Control-Allow-Origin": "", "Vary": "Origin"}},
 		{"no origin", "https://app.example", "GET", "", false, 200, map[string]string{
@@ -391,23 +396,31 @@ func TestCORS(t *testing.T) {
 
 func TestRequestID(t *testing.T) {
 	tests := []struct {
-		name     string
-		sent     string
-		platform string
-		want     string // "" means a new one
+		name       string
+		sent       string
+		onPlatform bool   // served with WithPlatformInfo, as on Lambda
+		platform   string // the platform's request id
+		want       string // "" means a new one
+		wantClient string // the access log's client_request_id
 	}{
-		{"generated", "", "", ""},
-		{"caller's well-formed id kept", "abc-123_X.y:z", "", "abc-123_X.y:z"},
-		{"caller's id with a space replaced", "abc 123", "", ""},
-		{"caller's id with a newline replaced", "abc\n123", "", ""},
-		{"caller's overlong id replaced", strings.Repeat("a", 129), "", ""},
-		{"platform's id wins", "abc", "c0ffee00-1111-2222-3333-444455556666", "c0ffee00-1111-2222-3333-444455556666"},
+		{"generated", "", false, "", "", ""},
+		{"caller's well-formed id kept", "abc-123_X.y:z", false, "", "abc-123_X.y:z", ""},
+		{"caller's id with a space replaced", "abc 123", false, "", "", "abc 123"},
+		{"caller's id with a newline replaced", "abc\n123", false, "", "", "abc\n123"},
+		{"caller's overlong id replaced", strings.Repeat("a", 129), false, "", "", strings.Repeat("a", 129)},
+		{"platform's id wins", "abc", true, "c0ffee00-1111-2222-3333-444455556666", "c0ffee00-1111-2222-3333-444455556666", "abc"},
+		{"platform without an id: a new one, never the caller's", "abc", true, "", "", "abc"},
+		{"platform, no caller id", "", true, "c0ffee00-1111-2222-3333-444455556666", "c0ffee00-1111-2222-3333-444455556666", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, logs := newTestServer(t, nil, WithPlatformInfo(func(*http.Request) PlatformInfo {
-				return PlatformInfo{RequestID: tt.platform, LambdaRequestID: "lambda-1", TraceID: "Root=1-abc"}
-			}))
+			var opts []Option
+			if tt.onPlatform {
+				opts = append(opts, WithPlatformInfo(func(*http.Request) PlatformInfo {
+					return PlatformInfo{RequestID: tt.platform, LambdaRequestID: "lambda-1", TraceID: "Root=1-abc"}
+				}))
+			}
+			h, logs := newTestServer(t, nil, opts...)
 			r := httptest.NewRequest("GET", "/api/nope", nil)
 			if tt.sent != "" {
 				r.Header["X-Request-Id"] = []string{tt.sent}
@@ -424,8 +437,14 @@ func TestRequestID(t *testing.T) {
 				t.Errorf("request_id = %v, want %q", body["request_id"], got)
 			}
 			access := logs.lines(t)[0]
-			if access["request_id"] != got || access["lambda_request_id"] != "lambda-1" || access["trace_id"] != "Root=1-abc" {
-				t.Errorf("access log = %v, want the request id %q, the Lambda request id and the trace id", access, got)
+			if access["request_id"] != got {
+				t.Errorf("access log request_id = %v, want %q", access["request_id"], got)
+			}
+			if client, _ := access["client_request_id"].(string); client != tt.wantClient {
+				t.Errorf("access log client_request_id = %q, want %q", client, tt.wantClient)
+			}
+			if tt.onPlatform && (access["lambda_request_id"] != "lambda-1" || access["trace_id"] != "Root=1-abc") {
+				t.Errorf("access log = %v, want the Lambda request id and the trace id", access)
 			}
 		})
 	}
@@ -528,8 +547,9 @@ func TestLoadConfig(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := Config{Port: 8000, Stage: "local", LogLevel: slog.LevelInfo, CORSAllowOrigins: []string{"*"}, MaxRequestBytes: 6 << 20,
-			MetricsNamespace: "r2r"}
+		want := Config{Port: 8000, Host: "127.0.0.1", Stage: "local", LogLevel: slog.LevelInfo, CORSAllowOrigins: []string{"*"}, MaxRequestBytes: 6 << 20,
+			MetricsNamespace: "r2r", Server: ServerLimits{ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+				WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10}}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("LoadConfig(empty) mismatch (-want +got):\n%s", diff)
 		}
@@ -537,13 +557,16 @@ func TestLoadConfig(t *testing.T) {
 	t.Run("all set", func(t *testing.T) {
 		env := map[string]string{"PORT": "9001", "STAGE": "prod", "LOG_LEVEL": "debug", "CORS_ALLOW_ORIGINS": " https://A.example , http://localhost:3000",
 			"API_BASE_PATH": "/orders/v2", "MAX_REQUEST_BYTES": "1024", "METRICS": "EMF", "METRICS_NAMESPACE": "shop/orders",
-			"LAMBDA_RESPONSE_MODE": "stream"}
+			"LAMBDA_RESPONSE_MODE": "stream", "HOST": "0.0.0.0", "READ_HEADER_TIMEOUT": "2s", "READ_TIMEOUT": "1m",
+			"WRITE_TIMEOUT": "1500ms", "IDLE_TIMEOUT": "5s", "MAX_HEADER_BYTES": "8192"}
 		got, err := LoadConfig(func(k string) string { return env[k] })
 		if err != nil {
 			t.Fatal(err)
 		}
 		want := Config{Port: 9001, Stage: "prod", LogLevel: slog.LevelDebug, CORSAllowOrigins: []string{"https://a.example", "http://localhost:3000"},
-			BasePath: "/orders/v2", MaxRequestBytes: 1024, Metrics: true, MetricsNamespace: "shop/orders", StreamResponses: true}
+			BasePath: "/orders/v2", MaxRequestBytes: 1024, Metrics: true, MetricsNamespace: "shop/orders", StreamResponses: true,
+			Host: "0.0.0.0", Server: ServerLimits{ReadHeaderTimeout: 2 * time.Second, ReadTimeout: time.Minute,
+				WriteTimeout: 1500 * time.Millisecond, IdleTimeout: 5 * time.Second, MaxHeaderBytes: 8192}}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("LoadConfig mismatch (-want +got):\n%s", diff)
 		}
@@ -574,6 +597,9 @@ func TestLoadConfig(t *testing.T) {
 		{"API_BASE_PATH", "v1"}, {"API_BASE_PATH", "/v1/"}, {"API_BASE_PATH", "/a/../b"}, {"API_BASE_PATH", "/a b"},
 		{"MAX_REQUEST_BYTES", "0"}, {"MAX_REQUEST_BYTES", "6MB"}, {"MAX_REQUEST_BYTES", "-5"},
 		{"METRICS", "yes"}, {"METRICS_NAMESPACE", "AWS/Lambda"}, {"LAMBDA_RESPONSE_MODE", "streaming"},
+		{"HOST", "local host"}, {"HOST", "[::1]"}, {"HOST", "-a.example"}, {"HOST", "a..example"}, {"HOST", "http://localhost"},
+		{"READ_HEADER_TIMEOUT", "10"}, {"READ_TIMEOUT", "0s"}, {"WRITE_TIMEOUT", "-1s"}, {"IDLE_TIMEOUT", "soon"},
+		{"MAX_HEADER_BYTES", "64KiB"}, {"MAX_HEADER_BYTES", "100"},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name+"="+tt.value, func(t *testing.T) {
@@ -598,4 +624,95 @@ func TestLoadConfig(t *testing.T) {
 			t.Errorf("LoadConfig(%v) error = %v, want both variables named", env, err)
 		}
 	})
+}
+
+// What a request can write into a log line is bounded: a long path or id is
+// cut, with a marker that says how long it was.
+func TestLogLinesAreBounded(t *testing.T) {
+	h, logs := newTestServer(t, nil)
+	path := "/api/" + strings.Repeat("a", 1<<20)
+	r := httptest.NewRequest("GET", path, nil)
+	r.Header.Set("X-Request-Id", strings.Repeat("b", 100<<10))
+	if w := serve(h, r); w.Code != 404 {
+		t.Fatalf("GET of a 1 MB path = %d, want 404", w.Code)
+	}
+	logs.mu.Lock()
+	raw := logs.buf.String()
+	logs.mu.Unlock()
+	for _, l := range strings.Split(strings.TrimSpace(raw), "\n") {
+		if len(l) > 8<<10 {
+			t.Errorf("log line of %d bytes, want at most 8 KiB: %.200s...", len(l), l)
+		}
+	}
+	access := logs.lines(t)[0]
+	if got, _ := access["path"].(string); !strings.HasPrefix(got, "/api/aaa") || !strings.HasSuffix(got, fmt.Sprintf("…(%d bytes)", len(path))) {
+		t.Errorf("logged path %.100q..., want the start of the path and a marker of its length %d", got, len(path))
+	}
+	if got, _ := access["client_request_id"].(string); !strings.HasSuffix(got, fmt.Sprintf("…(%d bytes)", 100<<10)) {
+		t.Errorf("logged client_request_id %.100q..., want it cut with a marker of its length", got)
+	}
+}
+
+func TestClip(t *testing.T) {
+	long := strings.Repeat("é", maxLogValue) // 2 bytes each: the cut must not split one
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"/api/hello", "/api/hello"},
+		{strings.Repeat("a", maxLogValue), strings.Repeat("a", maxLogValue)},
+		{strings.Repeat("a", maxLogValue+1), strings.Repeat("a", maxLogValue) + fmt.Sprintf("…(%d bytes)", maxLogValue+1)},
+		{long, strings.Repeat("é", maxLogValue/2) + fmt.Sprintf("…(%d bytes)", 2*maxLogValue)},
+	}
+	for _, tt := range tests {
+		if got := clip(tt.in); got != tt.want {
+			t.Errorf("clip(%.20q... %d bytes) = %.40q... (%d bytes), want %.40q... (%d bytes)", tt.in, len(tt.in), got, len(got), tt.want, len(tt.want))
+		}
+	}
+}
+
+// A query that is not valid URL encoding is refused with a 422 naming each
+// bad parameter, on every route, rather than served as if the parameter
+// had not been sent.
+func TestBadQueryEncoding(t *testing.T) {
+	tests := []struct {
+		target string
+		want   []ErrorDetail
+	}{
+		{"/api/hello?name=%ZZ", []ErrorDetail{{Location: "query.name", Message: `invalid URL escape "%ZZ"`, Value: "%ZZ"}}},
+		{"/api/hello?name=Ada&x=%4", []ErrorDetail{{Location: "query.x", Message: `invalid URL escape "%4"`, Value: "%4"}}},
+		{"/api/hello/stream?interval_ms=1%G0", []ErrorDetail{{Location: "query.interval_ms", Message: `invalid URL escape "%G0"`, Value: "1%G0"}}},
+		{"/api/healthz?a=%ZZ&b=ok&c%ZZ=1", []ErrorDetail{
+			{Location: "query.a", Message: `invalid URL escape "%ZZ"`, Value: "%ZZ"},
+			{Location: "query.c%ZZ", Message: `invalid URL escape "%ZZ"`, Value: "1"},
+		}},
+		{"/api/nope?name=%ZZ", []ErrorDetail{{Location: "query.name", Message: `invalid URL escape "%ZZ"`, Value: "%ZZ"}}},
+		{"/api/hello?a=1;b=2", []ErrorDetail{{Location: "query.a", Message: "invalid semicolon separator in query", Value: "1;b=2"}}},
+	}
+	h, _ := newTestServer(t, nil)
+	for _, tt := range tests {
+		t.Run(tt.target, func(t *testing.T) {
+			r := httptest.NewRequest("GET", "/", nil)
+			r.URL.RawQuery = tt.target[strings.Index(tt.target, "?")+1:]
+			r.URL.Path = tt.target[:strings.Index(tt.target, "?")]
+			w := serve(h, r)
+			if w.Code != http.StatusUnprocessableEntity {
+				t.Fatalf("GET %s = %d %s, want 422", tt.target, w.Code, w.Body.String())
+			}
+			var got Error
+			if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got.Errors); diff != "" {
+				t.Errorf("GET %s errors (-want +got):\n%s", tt.target, diff)
+			}
+			if got.StatusCode != 422 || got.RequestID == "" || got.Detail == "" {
+				t.Errorf("GET %s = %+v, want the usual error body", tt.target, got)
+			}
+		})
+	}
+	// Valid encodings, empty values and a '+' are served as before.
+	for _, target := range []string{"/api/hello?name=Ada%20L", "/api/hello?name=Ada+L&empty=&flag", "/api/hello?"} {
+		if w := serve(h, httptest.NewRequest("GET", target, nil)); w.Code != 200 {
+			t.Errorf("GET %s = %d %s, want 200", target, w.Code, w.Body.String())
+		}
+	}
 }

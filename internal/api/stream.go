@@ -21,6 +21,7 @@ func helloStreamOperation(cfg Config) huma.Operation {
 			"to the client as it is written. On Lambda this needs the streaming invoke mode " +
 			"(a Function URL with RESPONSE_STREAM, or API Gateway's STREAM transfer mode).",
 		Tags:         []string{"hello"},
+		Errors:       []int{http.StatusUnprocessableEntity},
 		MaxBodyBytes: cfg.MaxRequestBytes,
 		Responses: map[string]*huma.Response{
 			"200": {
@@ -36,8 +37,13 @@ func helloStreamOperation(cfg Config) huma.Operation {
 	}
 }
 
+// maxStreamIntervalMS bounds interval_ms (the tag below must say the same):
+// enough to watch the words arrive, while one request holds the function,
+// and its memory, for a second at most.
+const maxStreamIntervalMS = 1000
+
 type helloStreamInput struct {
-	IntervalMS int `query:"interval_ms" minimum:"0" maximum:"5000" default:"0" doc:"Pause between words in milliseconds, to watch the stream arrive."`
+	IntervalMS int `query:"interval_ms" minimum:"0" maximum:"1000" default:"0" doc:"Pause between words in milliseconds, to watch the stream arrive: 0 to 1000."`
 }
 
 func handleHelloStream() func(context.Context, *helloStreamInput) (*huma.StreamResponse, error) {
