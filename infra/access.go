@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/r2r/r2r/stagename"
 )
 
 // AccessStackName is the stack that lets GitHub Actions deploy: deployed once
@@ -84,10 +85,10 @@ func AccessConfigFromContext(node constructs.Node) (cfg AccessConfig, ok bool, e
 		stages, err := parseList(v)
 		bad := err != nil || len(stages) == 0
 		for _, s := range stages {
-			bad = bad || !stagePattern.MatchString(s)
+			bad = bad || !stagename.Valid(s)
 		}
 		if bad {
-			errs = append(errs, fmt.Sprintf("%s=%s: want a list of stage names (%s)", ContextDeployStages, show(v), stageRule))
+			errs = append(errs, fmt.Sprintf("%s=%s: want a list of stage names (%s)", ContextDeployStages, show(v), stagename.Rule))
 		}
 		cfg.Stages = stages
 	}

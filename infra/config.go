@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/r2r/r2r/stagename"
 	"github.com/r2r/r2r/weborigin"
 )
 
@@ -138,16 +139,6 @@ func (c Config) DeploymentConfigName() string {
 // a stack deletion.
 func (c Config) IsProd() bool { return c.Stage == "prod" }
 
-// stagePattern is what a stage name must be everywhere it goes: the stack
-// name R2RStack-<stage> ([A-Za-z][A-Za-z0-9-]*, at most 128 characters, so
-// 119 for the stage), and API Gateway's stage name ([A-Za-z0-9_-]{1,128}).
-// The API's STAGE check is the same rule.
-var stagePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,118}$`)
-
-// stageRule explains stagePattern in an error message.
-const stageRule = "want a letter, then letters, digits or '-', 119 characters at most: " +
-	"the stack is named R2RStack-<stage>, and CloudFormation stack names match [A-Za-z][A-Za-z0-9-]* up to 128 characters"
-
 // versionPattern keeps the version safe as a Docker build argument and a -X flag.
 var versionPattern = regexp.MustCompile(`^[A-Za-z0-9._+-]{1,128}$`)
 
@@ -213,8 +204,8 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 
 	if v, ok := get(ContextStage); ok {
 		s, isString := v.(string)
-		if !isString || !stagePattern.MatchString(s) {
-			bad(ContextStage, v, stageRule)
+		if !isString || !stagename.Valid(s) {
+			bad(ContextStage, v, stagename.Rule)
 		} else {
 			cfg.Stage = s
 		}

@@ -29,15 +29,14 @@ func TestMain(m *testing.M) {
 // process: synthesis starts node, builds cmd/hello and stages the image
 // context, so it runs once per configuration, not per test.
 type synthesized struct {
-	stack    awscdk.Stack
-	template assertions.Template
-	json     map[string]any // the stage stack's template, decoded
-	account  map[string]any // the account stack's template, decoded
-	access   map[string]any // the access stack's template, decoded; nil without githubRepository
-
-	accessStack awscdk.Stack
-	outdir   string         // the cloud assembly
-	imageDir string         // the API image's build context used
+	stack       awscdk.Stack
+	accessStack awscdk.Stack // nil without githubRepository
+	template    assertions.Template
+	json        map[string]any // the stage stack's template, decoded
+	account     map[string]any // the account stack's template, decoded
+	access      map[string]any // the access stack's template, decoded; nil without githubRepository
+	outdir      string         // the cloud assembly
+	imageDir    string         // the API image's build context used
 }
 
 // configuration is one way to deploy the stack, as context overrides of

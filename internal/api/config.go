@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/r2r/r2r/stagename"
 	"github.com/r2r/r2r/weborigin"
 )
 
@@ -57,21 +58,6 @@ const (
 	DefaultStage           = "local"
 	DefaultMaxRequestBytes = 6 << 20
 )
-
-// validStage reports whether s is 1 to 128 letters, digits, '-' or '_'. (A
-// regexp with {1,128} compiles to 128 copies at start-up: cold start counts.)
-func validStage(s string) bool {
-	if s == "" || len(s) > 128 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
 
 // LoadConfig reads and validates the configuration from getenv. Every bad value
 // is reported, each naming its variable and the value, so one start shows them all.
@@ -131,8 +117,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		cfg.Server.MaxHeaderBytes = n
 	}
 	if v, ok := lookup(getenv, "STAGE"); ok {
-		if !validStage(v) {
-			bad("STAGE", v, "want 1 to 128 letters, digits, '-' or '_'")
+		if !stagename.Valid(v) {
+			bad("STAGE", v, stagename.Rule)
 		}
 		cfg.Stage = v
 	}

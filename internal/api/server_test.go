@@ -590,7 +590,7 @@ func TestLoadConfig(t *testing.T) {
 	})
 	bad := []struct{ name, value string }{
 		{"PORT", "eighty"}, {"PORT", "70000"}, {"PORT", "-1"},
-		{"STAGE", "prod stage"}, {"STAGE", "../etc"},
+		{"STAGE", "prod stage"}, {"STAGE", "../etc"}, {"STAGE", "my_stage"}, {"STAGE", "1st"},
 		{"LOG_LEVEL", "verbose"}, {"AWS_LAMBDA_LOG_LEVEL", "LOUD"},
 		{"CORS_ALLOW_ORIGINS", "app.example"}, {"CORS_ALLOW_ORIGINS", "https://app.example/path"},
 		{"CORS_ALLOW_ORIGINS", "*,https://app.example"}, {"CORS_ALLOW_ORIGINS", "ftp://app.example"}, {"CORS_ALLOW_ORIGINS", ","},
