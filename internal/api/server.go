@@ -71,8 +71,7 @@ func NewServer(cfg Config, logger *slog.Logger, opts ...Option) http.Handler {
 		secureHeaders,
 		cors(cfg.CORSAllowOrigins),
 		limitBody(cfg.MaxRequestBytes),
-		answerBeforeDeadline,
-		recoverPanics, // again inside: answerBeforeDeadline runs the handler on its own goroutine
+		answerBeforeDeadline, // hands a panic of the handler's goroutine to recoverPanics
 	)
 	return h
 }
