@@ -262,6 +262,9 @@ func recoverPanics(next http.Handler) http.Handler {
 			if v == nil {
 				return
 			}
+			if v == errCutAtDeadline {
+				panic(http.ErrAbortHandler) // logged already, and no handler panic
+			}
 			var stack []byte
 			if p, ok := v.(*handlerPanic); ok {
 				v, stack = p.value, p.stack
@@ -409,8 +412,9 @@ func limitBody(limit int64) func(http.Handler) http.Handler {
 // handler runs with the shortened deadline, so well-behaved handlers stop too.
 // The response is held back until the handler is done, so the 504 can replace
 // it; a handler that flushes (a stream) sends from then on, and one still
-// streaming at the deadline is cut off there. Requests without a deadline (the
-// local server's) pass straight through.
+// streaming at the deadline is cut off there (aborted, as recoverPanics cuts a
+// response, so that it never looks complete). Requests without a deadline
+// (the local server's) pass straight through.
 //
 // The handler runs on a goroutine of its own, where nothing above it could
 // recover a panic: its panic is recovered there and raised again, with its
@@ -460,6 +464,8 @@ func answerBeforeDeadline(next http.Handler) http.Handler {
 		case committed:
 			stateFrom(r.Context()).log(r.Context(), slog.LevelError, "response cut off",
 				slog.String("error", fmt.Sprintf("handler still running at the deadline: %v", ctx.Err())))
+			// Ending it as usual would look complete to the client: cut it.
+			panic(errCutAtDeadline)
 		default:
 			writeError(w, r, http.StatusGatewayTimeout, "", fmt.Errorf("handler still running at the deadline: %w", ctx.Err()))
 		}
@@ -481,6 +487,11 @@ type timeoutWriter struct {
 }
 
 var errTimedOut = errors.New("response abandoned: the request's deadline passed")
+
+// errCutAtDeadline is answerBeforeDeadline's panic for a response that had
+// started when the deadline came: recoverPanics cuts it with
+// http.ErrAbortHandler.
+var errCutAtDeadline = errors.New("response cut off at the deadline")
 
 func (w *timeoutWriter) Header() http.Header { return w.header }
 
