@@ -243,3 +243,27 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// A handler that panics after the deadline's 504 went out cannot change the
+// answer, but its panic is still logged, with what the client got.
+func TestPanicAfterDeadlineAnswer(t *testing.T) {
+	release := make(chan struct{})
+	h, logs := newTestServer(t, nil, withRoutes(func(mux *http.ServeMux) {
+		mux.HandleFunc("GET /api/stuck-then-panic", func(w http.ResponseWriter, r *http.Request) {
+			<-release // ignores its context
+			panic("secret internal state: password=hunter2")
+		})
+	}))
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	w, panicked := serveRecover(h, httptest.NewRequestWithContext(ctx, "GET", "/api/stuck-then-panic", nil))
+	if panicked != nil || w.Code != http.StatusGatewayTimeout {
+		t.Fatalf("GET /api/stuck-then-panic = %d, panicked with %v; want 504", w.Code, panicked)
+	}
+	close(release)
+	waitFor(t, func() bool { return strings.Contains(logs.String(), `"msg":"handler panic"`) })
+	p := logLine(t, logs, "handler panic")
+	if p["outcome"] != "panic after the deadline: already answered" || !strings.Contains(p["panic"].(string), "hunter2") {
+		t.Errorf("handler panic log line = %v, want the late outcome and the value", p)
+	}
+}
