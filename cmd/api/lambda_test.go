@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -14,7 +15,7 @@ import (
 
 // lambdaHandler is what serveLambda starts, as a buffered lambdahttp.Handler
 // whose log lines go to logs.
-func lambdaHandler(t *testing.T, env map[string]string, logs *lineWriter) *lambdahttp.Handler {
+func lambdaHandler(t *testing.T, env map[string]string, logs io.Writer) *lambdahttp.Handler {
 	t.Helper()
 	cfg, err := api.LoadConfig(func(k string) string { return env[k] })
 	if err != nil {

@@ -254,6 +254,197 @@ func TestRIE(t *testing.T) {
 	})
 }
 
+// latePanics are the ways /api/_test/panic can misbehave, and what the
+// function must answer: a 500 JSON while nothing has left, a cut response
+// once something has.
+var latePanics = []struct {
+	name  string
+	query map[string]string
+	// started: the status and part of the body left before the panic.
+	started bool
+	abort   bool // http.ErrAbortHandler
+}{
+	{"panic after a write", map[string]string{"after": "write"}, false, false},
+	{"panic after a flush", map[string]string{"after": "flush"}, true, false},
+	{"abort after a write", map[string]string{"after": "write", "with": "abort"}, false, true},
+	{"abort after a flush", map[string]string{"after": "flush", "with": "abort"}, true, true},
+}
+
+// panicEvent is the REST event for GET /api/_test/panic with query.
+func panicEvent(t *testing.T, query map[string]string) []byte {
+	t.Helper()
+	var ev map[string]any
+	if err := json.Unmarshal(event(t, "apigw-v1-request-panic.json"), &ev); err != nil {
+		t.Fatal(err)
+	}
+	multi := map[string][]string{}
+	for k, v := range query {
+		multi[k] = []string{v}
+	}
+	ev["queryStringParameters"] = query
+	ev["multiValueQueryStringParameters"] = multi
+	b, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestRIELatePanic has a handler panic after it wrote, after it flushed, and
+// with http.ErrAbortHandler, on the buffered function and on the streaming
+// one, each run by one process under the emulator: every such panic is the
+// end of one response (a 500 JSON while nothing has left, a cut response once
+// something has), never of the process.
+func TestRIELatePanic(t *testing.T) {
+	rietest.RIE(t)
+	bootstrap := goBuild(t, t.TempDir(), "-tags", "r2rtest")
+	for _, mode := range []string{"buffered", "stream"} {
+		t.Run(mode, func(t *testing.T) {
+			e := rietest.Start(t, rie.Config{
+				Command: []string{bootstrap},
+				Env:     []string{"AWS_LAMBDA_FUNCTION_TIMEOUT=10", "STAGE=test", "LAMBDA_RESPONSE_MODE=" + mode},
+			})
+			invokeRaw(t, e, event(t, "apigw-v1-request-hello.json"), rie.NewRequestID()) // starts the process
+			pids := e.RuntimePIDs()
+			for _, tt := range latePanics {
+				t.Run(tt.name, func(t *testing.T) {
+					lambdaID := rie.NewRequestID()
+					const aborted = "lambdahttp: handler aborted the response"
+					seen := len(logMsgs(e, aborted))
+					raw := invokeRaw(t, e, panicEvent(t, tt.query), lambdaID)
+					status, body := rieResponse(t, mode, raw)
+					if mode == "stream" && tt.started {
+						// The status and the flushed part had left: the stream
+						// ends there, with an error (the adapter's log says so;
+						// the emulator does not pass the stream's error on).
+						if status != 200 || body != "r2rtest: the start of a response that never ends\n" {
+							t.Errorf("stream = %d %q, want 200 and only the flushed part", status, body)
+						}
+						// The adapter's lines carry the event's request id only.
+						waitFor(t, func() bool { return len(logMsgs(e, aborted)) > seen })
+						if l := logMsgs(e, aborted)[seen]; l["response_started"] != true || l["streaming"] != true {
+							t.Errorf("adapter log line = %v, want the stream cut after it started", l)
+						}
+					} else {
+						// Nothing had left, or the buffered adapter discarded it.
+						var m map[string]any
+						if status != 500 || json.Unmarshal([]byte(body), &m) != nil || m["status_code"] != 500.0 {
+							t.Errorf("response = %d %q, want a 500 JSON error", status, body)
+						}
+						if strings.Contains(body, "r2rtest") {
+							t.Errorf("response %q leaks the partial body or the panic value", body)
+						}
+					}
+					panicLine := waitLogMsg(t, e, lambdaID, "handler panic")
+					want := "panic before response: 500 sent"
+					if tt.started {
+						want = "panic after response started: response cut"
+					}
+					if panicLine["outcome"] != want {
+						t.Errorf("handler panic log line = %v, want outcome %q", panicLine, want)
+					}
+					access := waitLogMsg(t, e, lambdaID, "request")
+					if access["status"] != 500.0 || tt.started != (access["aborted"] == true) {
+						t.Errorf("access log line = %v, want status 500, aborted %t", access, tt.started)
+					}
+					assertSameProcessRaw(t, e, pids)
+				})
+			}
+		})
+	}
+}
+
+// rieResponse returns the status and body of a payload of the function in
+// mode: a proxy response (buffered), or a prelude, 8 null bytes and the body
+// (stream; the emulator hands the stream over whole).
+func rieResponse(t *testing.T, mode string, raw []byte) (int, string) {
+	t.Helper()
+	if mode == "stream" {
+		prelude, body, ok := strings.Cut(string(raw), "\x00\x00\x00\x00\x00\x00\x00\x00")
+		var head struct {
+			StatusCode int `json:"statusCode"`
+		}
+		if !ok || json.Unmarshal([]byte(prelude), &head) != nil {
+			t.Fatalf("stream %q: want a prelude, 8 null bytes and a body", raw)
+		}
+		return head.StatusCode, body
+	}
+	var resp proxyResponse
+	if err := json.Unmarshal(raw, &resp); err != nil {
+		t.Fatalf("response %q: %v", raw, err)
+	}
+	return resp.StatusCode, resp.Body
+}
+
+// invokeRaw sends ev with the Lambda request id lambdaID and returns the
+// payload the emulator answers.
+func invokeRaw(t *testing.T, e *rie.Emulator, ev []byte, lambdaID string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	raw, err := e.InvokeID(ctx, lambdaID, ev)
+	if err != nil {
+		t.Fatalf("invoke: %v", err)
+	}
+	return raw
+}
+
+// assertSameProcessRaw is assertSameProcess for either response mode.
+func assertSameProcessRaw(t *testing.T, e *rie.Emulator, pids []int) {
+	t.Helper()
+	raw := invokeRaw(t, e, event(t, "apigw-v1-request-hello.json"), rie.NewRequestID())
+	if !strings.Contains(string(raw), `"statusCode":200`) {
+		t.Errorf("next invocation = %q, want a 200", raw)
+	}
+	if got := e.RuntimePIDs(); len(pids) != 1 || !slices.Equal(got, pids) {
+		t.Errorf("bootstrap processes = %v, want the same one as before, %v", got, pids)
+	}
+	if n := e.InitStarts(); n != 1 {
+		t.Errorf("INIT START lines = %d, want 1: the process was restarted", n)
+	}
+}
+
+// waitLogMsg returns the API's JSON log line with msg of the request with
+// the Lambda request id lambdaID.
+func waitLogMsg(t *testing.T, e *rie.Emulator, lambdaID, msg string) map[string]any {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		for _, l := range e.Stdout() {
+			var m map[string]any
+			if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == msg && m["lambda_request_id"] == lambdaID {
+				return m
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q log line with lambda_request_id %s in stdout:\n%s", msg, lambdaID, strings.Join(e.Stdout(), "\n"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// logMsgs returns the JSON log lines with msg so far.
+func logMsgs(e *rie.Emulator, msg string) []map[string]any {
+	var out []map[string]any
+	for _, l := range e.Stdout() {
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == msg {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// waitFor waits up to 5 seconds for cond.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out waiting")
+		}
+	}
+}
+
 // assertSameProcess checks that the next hello is served by the process
 // pids, and that the emulator started the runtime only once.
 func assertSameProcess(t *testing.T, e *rie.Emulator, pids []int) {

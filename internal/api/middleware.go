@@ -159,7 +159,10 @@ func newRequestID() string {
 }
 
 // observe writes the access log line of each request once it is answered,
-// and, when metrics is not nil, its metrics.
+// and, when metrics is not nil, its metrics. Both record what the client
+// got: a response cut short (recoverPanics aborting it with
+// http.ErrAbortHandler after it started) is logged as a 500 with aborted
+// true, whatever status line may have gone out before the cut.
 func observe(metrics *emf.Emitter, stage string) func(http.Handler) http.Handler {
 	var served atomic.Bool // false until the process's first request: a cold start
 	return func(next http.Handler) http.Handler {
@@ -167,22 +170,35 @@ func observe(metrics *emf.Emitter, stage string) func(http.Handler) http.Handler
 			start := time.Now()
 			sw := &statusWriter{ResponseWriter: w}
 			defer func() {
+				// Only an abort gets past recoverPanics; it goes on up to
+				// net/http or the adapter, which cut the response.
+				aborted := recover()
 				status := sw.status
-				if status == 0 {
+				switch {
+				case aborted != nil:
+					status = http.StatusInternalServerError
+				case status == 0:
 					status = http.StatusOK
 				}
 				elapsed := time.Since(start)
 				rs := stateFrom(r.Context())
-				rs.log(r.Context(), slog.LevelInfo, "request",
+				attrs := []slog.Attr{
 					slog.String("method", clip(r.Method)),
 					slog.String("path", clip(r.URL.Path)),
 					slog.Int("status", status),
 					slog.Int64("bytes", sw.bytes),
 					slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 					slog.String("remote_addr", clip(r.RemoteAddr)),
-				)
+				}
+				if aborted != nil {
+					attrs = append(attrs, slog.Bool("aborted", true))
+				}
+				rs.log(r.Context(), slog.LevelInfo, "request", attrs...)
 				if metrics != nil {
 					emitRequestMetrics(metrics, stage, rs, status, elapsed, !served.Swap(true))
+				}
+				if aborted != nil {
+					panic(aborted)
 				}
 			}()
 			next.ServeHTTP(sw, r)
@@ -252,8 +268,23 @@ func (w *statusWriter) Flush() {
 	http.NewResponseController(w.ResponseWriter).Flush()
 }
 
-// recoverPanics turns a handler's panic into a logged 500 with a generic body:
-// the stack goes to the log, the client gets the request id to quote.
+// The outcomes of a handler panic, as the "handler panic" log line's outcome
+// names them.
+const (
+	panicAnswered = "panic before response: 500 sent"
+	panicCut      = "panic after response started: response cut"
+	panicLate     = "panic after the deadline: already answered"
+)
+
+// recoverPanics handles a handler's panic, on the request's goroutine or
+// handed over from the one answerBeforeDeadline runs the handler on. While
+// nothing of the response has left (reached net/http or the adapter), the
+// client gets the generic 500; once it has, the status is gone and all that
+// is left is to cut the response short: a panic with http.ErrAbortHandler,
+// which net/http and the adapter handle. Either way one log line says which,
+// with the panic value and its stack; neither is ever sent.
+// http.ErrAbortHandler itself (httputil.ReverseProxy's abort) is handled the
+// same way, logged as a warning: it is a deliberate abort, not a bug.
 func recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hw := &headerWatch{ResponseWriter: w}
@@ -262,13 +293,21 @@ func recoverPanics(next http.Handler) http.Handler {
 			if v == nil {
 				return
 			}
-			if v == http.ErrAbortHandler {
-				panic(v) // the handler's deliberate abort: net/http closes the connection quietly
+			if v == errCutAtDeadline {
+				panic(http.ErrAbortHandler) // logged already, and no handler panic
 			}
-			stateFrom(r.Context()).log(r.Context(), slog.LevelError, "handler panic",
-				slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(debug.Stack())))
+			var stack []byte
+			if p, ok := v.(*handlerPanic); ok {
+				v, stack = p.value, p.stack
+			} else {
+				stack = debug.Stack()
+			}
+			outcome := panicAnswered
 			if hw.wrote {
-				// The status is gone already; all that is left is to cut the response short.
+				outcome = panicCut
+			}
+			logPanic(r, v, stack, outcome)
+			if hw.wrote {
 				panic(http.ErrAbortHandler)
 			}
 			writeError(w, r, http.StatusInternalServerError, "", nil)
@@ -277,7 +316,30 @@ func recoverPanics(next http.Handler) http.Handler {
 	})
 }
 
-// headerWatch knows whether the status line has been sent.
+// logPanic writes the "handler panic" line: the value, the stack and what the
+// client got.
+func logPanic(r *http.Request, v any, stack []byte, outcome string) {
+	level := slog.LevelError
+	if v == http.ErrAbortHandler {
+		level = slog.LevelWarn
+	}
+	stateFrom(r.Context()).log(r.Context(), level, "handler panic",
+		slog.String("outcome", outcome), slog.String("panic", fmt.Sprint(v)), slog.String("stack", string(stack)))
+}
+
+// handlerPanic carries a panic from the goroutine that ran the handler to the
+// request's, with the stack of where it happened.
+type handlerPanic struct {
+	value any
+	stack []byte
+}
+
+// String is what net/http logs should a handlerPanic ever reach it.
+func (p *handlerPanic) String() string { return fmt.Sprintf("%v\n\n%s", p.value, p.stack) }
+
+// headerWatch knows whether the status line has left: been written to the
+// ResponseWriter below, net/http's or the adapter's, after which it cannot
+// change.
 type headerWatch struct {
 	http.ResponseWriter
 	wrote bool
@@ -404,8 +466,15 @@ func limitBody(limit int64) func(http.Handler) http.Handler {
 // handler runs with the shortened deadline, so well-behaved handlers stop too.
 // The response is held back until the handler is done, so the 504 can replace
 // it; a handler that flushes (a stream) sends from then on, and one still
-// streaming at the deadline is cut off there. Requests without a deadline (the
-// local server's) pass straight through.
+// streaming at the deadline is cut off there (aborted, as recoverPanics cuts a
+// response, so that it never looks complete). Requests without a deadline
+// (the local server's) pass straight through.
+//
+// The handler runs on a goroutine of its own, where nothing above it could
+// recover a panic: its panic is recovered there and raised again, with its
+// stack, on the request's goroutine (as http.TimeoutHandler does), for
+// recoverPanics. What the handler wrote but did not flush is still held back
+// here and is discarded: for recoverPanics nothing has left.
 func answerBeforeDeadline(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		deadline, ok := r.Context().Deadline()
@@ -422,19 +491,37 @@ func answerBeforeDeadline(next http.Handler) http.Handler {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
+			defer func() {
+				var p *handlerPanic
+				if v := recover(); v != nil {
+					p = &handlerPanic{value: v, stack: debug.Stack()}
+				}
+				if !tw.handOver(p) && p != nil {
+					// The deadline's answer has gone: no one else will hear of it.
+					logPanic(r, p.value, p.stack, panicLate)
+				}
+			}()
 			next.ServeHTTP(tw, r.WithContext(ctx))
 		}()
+		timedOut := false
 		select {
 		case <-done:
-			tw.finish()
 		case <-ctx.Done():
-			cause := fmt.Errorf("handler still running at the deadline: %w", ctx.Err())
-			if tw.abandon() {
-				stateFrom(r.Context()).log(r.Context(), slog.LevelError, "response cut off",
-					slog.String("error", cause.Error()))
-				return
-			}
-			writeError(w, r, http.StatusGatewayTimeout, "", cause)
+			timedOut = true
+		}
+		p, committed := tw.settle(timedOut)
+		switch {
+		case p != nil:
+			panic(p)
+		case !timedOut:
+			tw.finish()
+		case committed:
+			stateFrom(r.Context()).log(r.Context(), slog.LevelError, "response cut off",
+				slog.String("error", fmt.Sprintf("handler still running at the deadline: %v", ctx.Err())))
+			// Ending it as usual would look complete to the client: cut it.
+			panic(errCutAtDeadline)
+		default:
+			writeError(w, r, http.StatusGatewayTimeout, "", fmt.Errorf("handler still running at the deadline: %w", ctx.Err()))
 		}
 	})
 }
@@ -449,10 +536,16 @@ type timeoutWriter struct {
 	status    int
 	body      bytes.Buffer
 	committed bool // flushed: the status is sent and writes go straight to dst
-	abandoned bool
+	abandoned bool // the deadline passed first: writes fail
+	panicked  *handlerPanic // the handler's panic, handed over
 }
 
 var errTimedOut = errors.New("response abandoned: the request's deadline passed")
+
+// errCutAtDeadline is answerBeforeDeadline's panic for a response that had
+// started when the deadline came: recoverPanics cuts it with
+// http.ErrAbortHandler.
+var errCutAtDeadline = errors.New("response cut off at the deadline")
 
 func (w *timeoutWriter) Header() http.Header { return w.header }
 
@@ -493,13 +586,32 @@ func (w *timeoutWriter) Flush() {
 	http.NewResponseController(w.dst).Flush()
 }
 
-// abandon stops the handler's writes from reaching the client, and reports
-// whether part of the response has been sent already.
-func (w *timeoutWriter) abandon() (committed bool) {
+// handOver records that the handler is done, and how (p is its panic, or
+// nil), and reports whether the request's goroutine will hear of it: false
+// once the response has been abandoned at the deadline.
+func (w *timeoutWriter) handOver(p *handlerPanic) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.abandoned = true
-	return w.committed
+	if w.abandoned {
+		return false
+	}
+	w.panicked = p
+	return true
+}
+
+// settle is called by the request's goroutine once the handler is done or
+// the deadline has come (timedOut). It returns the handler's panic, if it
+// panicked before now. At the deadline the response is abandoned: the
+// handler's writes fail from now on (a handler that returns because its
+// context ended has no answer to give), and committed reports whether part of
+// it has been sent already.
+func (w *timeoutWriter) settle(timedOut bool) (p *handlerPanic, committed bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if timedOut {
+		w.abandoned = true
+	}
+	return w.panicked, w.committed
 }
 
 // finish sends the response of a handler that returned in time.

@@ -72,8 +72,7 @@ func NewServer(cfg Config, logger *slog.Logger, opts ...Option) http.Handler {
 		cors(cfg.CORSAllowOrigins),
 		validQuery,
 		limitBody(cfg.MaxRequestBytes),
-		answerBeforeDeadline,
-		recoverPanics, // again inside: answerBeforeDeadline runs the handler on its own goroutine
+		answerBeforeDeadline, // hands a panic of the handler's goroutine to recoverPanics
 	)
 	return h
 }

@@ -318,9 +318,22 @@ func TestDeadline(t *testing.T) {
 	t.Run("stream cut off at the deadline", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		defer cancel()
-		w := serve(h, httptest.NewRequestWithContext(ctx, "GET", "/api/drip", nil))
+		w, panicked := serveRecover(h, httptest.NewRequestWithContext(ctx, "GET", "/api/drip", nil))
 		if w.Code != 200 || w.Body.String() != "first\n" {
 			t.Errorf("GET /api/drip = %d %q, want 200 and only what was flushed before the deadline", w.Code, w.Body.String())
+		}
+		// Cut, never ended cleanly: the client must not take it for whole.
+		if panicked != http.ErrAbortHandler {
+			t.Errorf("GET /api/drip: ServeHTTP panicked with %v, want http.ErrAbortHandler", panicked)
+		}
+		var access map[string]any
+		for _, l := range logs.lines(t) {
+			if l["msg"] == "request" && l["path"] == "/api/drip" {
+				access = l
+			}
+		}
+		if access["status"] != 500.0 || access["aborted"] != true {
+			t.Errorf("access log line = %v, want status 500 and aborted", access)
 		}
 	})
 	var timeouts, cutoffs int

@@ -12,7 +12,24 @@ import (
 // (go build -tags r2rtest). A production build never has them.
 func init() {
 	defaultOptions = append(defaultOptions, withRoutes(func(mux *http.ServeMux) {
-		mux.HandleFunc("GET /api/_test/panic", func(http.ResponseWriter, *http.Request) {
+		// /api/_test/panic panics at once. With ?after=write it first writes
+		// part of a body; with ?after=flush it also flushes it, so the status
+		// and that part leave before the panic. With ?with=abort it panics
+		// with http.ErrAbortHandler, as httputil.ReverseProxy does when the
+		// upstream fails in the middle of a body.
+		mux.HandleFunc("GET /api/_test/panic", func(w http.ResponseWriter, r *http.Request) {
+			q := r.URL.Query()
+			switch q.Get("after") {
+			case "write", "flush":
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				w.Write([]byte(TestPartialBody))
+				if q.Get("after") == "flush" {
+					http.NewResponseController(w).Flush()
+				}
+			}
+			if q.Get("with") == "abort" {
+				panic(http.ErrAbortHandler)
+			}
 			panic("r2rtest: deliberate panic")
 		})
 		// /api/_test/slow?ms=N answers after N milliseconds, ignoring cancellation
@@ -24,3 +41,7 @@ func init() {
 		})
 	}))
 }
+
+// TestPartialBody is what /api/_test/panic?after=write|flush writes before it
+// panics.
+const TestPartialBody = "r2rtest: the start of a response that never ends\n"
