@@ -6,8 +6,8 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 GO        ?= go
 TOOL      := $(GO) tool -modfile=tools/go.mod
 FUZZTIME  ?= 30s
-CDK       := npx --yes aws-cdk@$(CDK_VERSION)
 CDK_VERSION ?= 2.1148.1
+CDK       := npx --yes aws-cdk@$(CDK_VERSION)
 # Variables used in prerequisites must be set before the rules that use them.
 GOARCH         ?= arm64
 COLDSTART_ARCH ?= amd64
@@ -17,7 +17,7 @@ RIE            := bin/aws-lambda-rie
 # suffix, so an amd64 build never passes for the arm64 one.
 bootstrap_path = bin/bootstrap$(if $(filter arm64,$(1)),,-$(1))
 
-.PHONY: run dev test test-go test-adapters test-infra lint-cfn fuzz lint vet staticcheck vulncheck bench \
+.PHONY: run dev test test-go test-adapters test-infra lint-cfn lint-workflows fuzz lint vet staticcheck vulncheck bench \
         synth diff deploy destroy clean \
         build image coldstart lint-docker rie test-image
 
@@ -30,7 +30,7 @@ dev:
 	$(TOOL) air -c .air.toml
 
 ## test: every test of the repository (what CI runs)
-test: test-go test-adapters test-infra fuzz lint vulncheck test-image
+test: test-go test-adapters test-infra fuzz lint lint-workflows vulncheck test-image
 
 ## test-go: the app module's tests, with the race detector and the test-only routes
 test-go: $(RIE)
@@ -69,6 +69,12 @@ staticcheck:
 	$(TOOL) staticcheck -tags r2rtest ./...
 	cd infra && $(GO) tool -modfile=../tools/go.mod staticcheck ./...
 
+## lint-workflows: actionlint over .github/workflows (with shellcheck on their run: scripts), shellcheck over the repository's scripts, and the workflows' own tests (commands are make targets, actions pinned, every module in Dependabot)
+lint-workflows:
+	$(TOOL) actionlint -shellcheck=shellcheck
+	shellcheck .ci/run scripts/*.sh internal/api/docsui/update.sh
+	cd tools && $(GO) test -count=1 ./...
+
 ## vulncheck: govulncheck over every module, offline
 vulncheck:
 	bash scripts/vulncheck.sh
@@ -82,10 +88,19 @@ STAGE ?= prod
 STACK := $(if $(filter prod,$(STAGE)),R2RStack,R2RStack-$(STAGE))
 synth:
 	cd infra && $(CDK) synth -c stage=$(STAGE)
+# SUMMARY=file also appends the diff to file as Markdown (the deploy
+# workflow's job summary); the exit status stays cdk's.
 diff:
-	cd infra && $(CDK) diff -c stage=$(STAGE) $(STACK)
+	@mkdir -p tmp
+	cd infra && $(CDK) diff -c stage=$(STAGE) $(STACK) >../tmp/diff-$(STAGE).txt 2>&1; status=$$?; \
+	  cat ../tmp/diff-$(STAGE).txt; \
+	  if [ -n "$(SUMMARY)" ]; then printf '### cdk diff %s\n\n```\n' "$(STACK)" >>"$(SUMMARY)"; \
+	    cat ../tmp/diff-$(STAGE).txt >>"$(SUMMARY)"; printf '\n```\n' >>"$(SUMMARY)"; fi; \
+	  exit $$status
+# DEPLOY_FLAGS: extra cdk deploy flags (the deploy workflow passes
+# --require-approval never: its environment's review is the approval).
 deploy:
-	cd infra && $(CDK) deploy -c stage=$(STAGE) -c version=$$(git describe --always --dirty) $(STACK)
+	cd infra && $(CDK) deploy -c stage=$(STAGE) -c version=$$(git describe --always --dirty) $(DEPLOY_FLAGS) $(STACK)
 destroy:
 	cd infra && $(CDK) destroy -c stage=$(STAGE) $(STACK)
 
