@@ -32,7 +32,13 @@ func TestCfnLint(t *testing.T) {
 	if _, err := exec.LookPath("cfn-lint"); err != nil {
 		t.Fatal("cfn-lint is not installed (it comes with the machine image: pip install cfn-lint==1.51.0 where the Python registry is reachable)")
 	}
-	dir := t.TempDir()
+	// R2R_CFN_TEMPLATES keeps the templates linted, e.g. to run cfn-lint by hand.
+	dir := os.Getenv("R2R_CFN_TEMPLATES")
+	if dir == "" {
+		dir = t.TempDir()
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	var withURL, withoutURL []string
 	for _, c := range configurations {
 		s := c.synth(t)
