@@ -275,3 +275,114 @@ func TestAuthWithCognito(t *testing.T) {
 		}
 	})
 }
+
+// Without a user pool the protected routes say so, and the rest of the API works.
+func TestAuthNotConfigured(t *testing.T) {
+	h, _ := newTestServer(t, nil)
+	w := getWithAuth(t, h, "/api/me", "Bearer x.y.z")
+	if w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("GET /api/me = %d %s, want 503", w.Code, w.Body)
+	}
+	if d := decodeJSON(t, w)["detail"]; d != detailAuthNotConfigured {
+		t.Errorf("detail = %q, want %q", d, detailAuthNotConfigured)
+	}
+	if w := getWithAuth(t, h, "/api/hello"); w.Code != http.StatusOK {
+		t.Errorf("GET /api/hello = %d %s, want 200", w.Code, w.Body)
+	}
+}
+
+func TestLoadConfigCognito(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		env     map[string]string
+		want    Cognito
+		wantErr []string // parts of the error
+	}{
+		{name: "none", env: nil},
+		{
+			name: "pool and client",
+			env:  map[string]string{"COGNITO_USER_POOL_ID": "eu-west-1_AbCdEf123", "COGNITO_CLIENT_ID": "1example23456789"},
+			want: Cognito{UserPoolID: "eu-west-1_AbCdEf123", Region: "eu-west-1", ClientID: "1example23456789"},
+		},
+		{
+			name: "with a JWKS address",
+			env: map[string]string{"COGNITO_USER_POOL_ID": "us-gov-west-1_x", "COGNITO_CLIENT_ID": "c",
+				"COGNITO_JWKS_URL": "http://127.0.0.1:5000/us-gov-west-1_x/.well-known/jwks.json"},
+			want: Cognito{UserPoolID: "us-gov-west-1_x", Region: "us-gov-west-1", ClientID: "c",
+				JWKSURL: "http://127.0.0.1:5000/us-gov-west-1_x/.well-known/jwks.json"},
+		},
+		{name: "pool without client", env: map[string]string{"COGNITO_USER_POOL_ID": "eu-west-1_AbC"}, wantErr: []string{`COGNITO_CLIENT_ID=""`}},
+		{name: "client without pool", env: map[string]string{"COGNITO_CLIENT_ID": "abc"}, wantErr: []string{`COGNITO_USER_POOL_ID=""`}},
+		{
+			name:    "bad pool ids",
+			env:     map[string]string{"COGNITO_USER_POOL_ID": "AbCdEf123", "COGNITO_CLIENT_ID": "abc"},
+			wantErr: []string{`COGNITO_USER_POOL_ID="AbCdEf123"`, "<region>_<id>"},
+		},
+		{name: "no region", env: map[string]string{"COGNITO_USER_POOL_ID": "_AbC", "COGNITO_CLIENT_ID": "abc"}, wantErr: []string{`COGNITO_USER_POOL_ID="_AbC"`}},
+		{name: "no id", env: map[string]string{"COGNITO_USER_POOL_ID": "eu-west-1_", "COGNITO_CLIENT_ID": "abc"}, wantErr: []string{`COGNITO_USER_POOL_ID="eu-west-1_"`}},
+		{name: "path in pool id", env: map[string]string{"COGNITO_USER_POOL_ID": "eu-west-1_a/../b", "COGNITO_CLIENT_ID": "abc"}, wantErr: []string{`COGNITO_USER_POOL_ID="eu-west-1_a/../b"`}},
+		{name: "bad client id", env: map[string]string{"COGNITO_USER_POOL_ID": "eu-west-1_AbC", "COGNITO_CLIENT_ID": "a b"}, wantErr: []string{`COGNITO_CLIENT_ID="a b"`}},
+		{
+			name:    "bad JWKS address",
+			env:     map[string]string{"COGNITO_USER_POOL_ID": "eu-west-1_AbC", "COGNITO_CLIENT_ID": "abc", "COGNITO_JWKS_URL": "file:///etc/passwd"},
+			wantErr: []string{`COGNITO_JWKS_URL="file:///etc/passwd"`},
+		},
+		{name: "JWKS without pool", env: map[string]string{"COGNITO_JWKS_URL": "http://127.0.0.1/jwks.json"}, wantErr: []string{`COGNITO_USER_POOL_ID=""`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := LoadConfig(func(k string) string { return tt.env[k] })
+			if len(tt.wantErr) > 0 {
+				if err == nil {
+					t.Fatalf("LoadConfig(%v) = nil error, want one naming %v", tt.env, tt.wantErr)
+				}
+				for _, w := range tt.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("LoadConfig(%v) = %q, want it to contain %q", tt.env, err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("LoadConfig(%v) = %v", tt.env, err)
+			}
+			if diff := cmp.Diff(tt.want, cfg.Cognito); diff != "" {
+				t.Errorf("LoadConfig(%v).Cognito (-want +got):\n%s", tt.env, diff)
+			}
+		})
+	}
+}
+
+// The document declares the bearer scheme and /api/me's requirement, which
+// is what gives the docs page its Authorize button; public routes have none.
+func TestOpenAPISecurity(t *testing.T) {
+	h, _ := newTestServer(t, nil)
+	w := getWithAuth(t, h, "/api/openapi.json")
+	var doc struct {
+		Components struct {
+			SecuritySchemes map[string]map[string]any `json:"securitySchemes"`
+		} `json:"components"`
+		Paths map[string]map[string]struct {
+			Security  []map[string][]string `json:"security"`
+			Responses map[string]any        `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	s := doc.Components.SecuritySchemes[securityScheme]
+	if s["type"] != "http" || s["scheme"] != "bearer" || s["bearerFormat"] != "JWT" {
+		t.Errorf("securitySchemes.%s = %v, want an http bearer JWT scheme", securityScheme, s)
+	}
+	me := doc.Paths["/api/me"]["get"]
+	if diff := cmp.Diff([]map[string][]string{{securityScheme: {}}}, me.Security); diff != "" {
+		t.Errorf("GET /api/me security (-want +got):\n%s", diff)
+	}
+	for _, code := range []string{"200", "401", "403", "503"} {
+		if _, ok := me.Responses[code]; !ok {
+			t.Errorf("GET /api/me documents no %s response", code)
+		}
+	}
+	if sec := doc.Paths["/api/hello"]["get"].Security; sec != nil {
+		t.Errorf("GET /api/hello security = %v, want none", sec)
+	}
+}
