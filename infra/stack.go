@@ -96,8 +96,8 @@ func NewR2RStack(scope constructs.Construct, id string, props *R2RStackProps) aw
 	helloFn := newHelloFunction(stack, *cfg, p.RepoDir)
 	// One image asset for both API functions: built and pushed once per deploy.
 	image := apiImage(p.ImageDir, cfg.Version)
-	apiFn := newAPIFunction(stack, *cfg, image, responseModeBuffered)
-	streamFn := newAPIFunction(stack, *cfg, image, responseModeStream)
+	apiFn := newAPIFunction(stack, *cfg, image, responseModeBuffered, pool, client)
+	streamFn := newAPIFunction(stack, *cfg, image, responseModeStream, pool, client)
 	live := newLiveAlias(stack, "ApiFunctionLive", apiFn, "Version serving /api; shifted by CodeDeploy")
 	streamLive := newLiveAlias(stack, "ApiStreamFunctionLive", streamFn,
 		"Version serving /api/hello/stream and the streaming Function URL; shifted by CodeDeploy")
@@ -300,7 +300,10 @@ var (
 
 // newAPIFunction is the Go API in one response mode. Both modes share memory,
 // architecture, logging and tracing, so they behave alike but for streaming.
-func newAPIFunction(stack awscdk.Stack, cfg Config, image awslambda.DockerImageCode, mode responseMode) awslambda.DockerImageFunction {
+// The user pool and its client are those whose tokens the API's protected
+// routes verify, the same as /hello's authorizer.
+func newAPIFunction(stack awscdk.Stack, cfg Config, image awslambda.DockerImageCode, mode responseMode,
+	pool awscognito.IUserPool, client awscognito.IUserPoolClient) awslambda.DockerImageFunction {
 	logGroup := newLogGroup(stack, mode.id+"Logs", cfg, nil)
 	role := newFunctionRole(stack, mode.id+"Role", logGroup)
 	format, appLevel, sysLevel := jsonLogging(cfg)
@@ -323,6 +326,8 @@ func newAPIFunction(stack awscdk.Stack, cfg Config, image awslambda.DockerImageC
 			"CORS_ALLOW_ORIGINS":   jsii.String(strings.Join(cfg.CORSAllowOrigins, ",")),
 			"METRICS_NAMESPACE":    jsii.String(metricsNamespace),
 			"LAMBDA_RESPONSE_MODE": jsii.String(mode.env),
+			"COGNITO_USER_POOL_ID": pool.UserPoolId(),
+			"COGNITO_CLIENT_ID":    client.UserPoolClientId(),
 		},
 		LoggingFormat:         format,
 		ApplicationLogLevelV2: appLevel,

@@ -167,6 +167,7 @@ func TestAPIFunction(t *testing.T) {
 		"Environment": map[string]any{"Variables": map[string]any{
 			"STAGE": "prod", "LOG_LEVEL": "INFO", "CORS_ALLOW_ORIGINS": "*",
 			"METRICS_NAMESPACE": "r2r", "LAMBDA_RESPONSE_MODE": "buffered",
+			"COGNITO_USER_POOL_ID": s.ref(t, "AWS::Cognito::UserPool"), "COGNITO_CLIENT_ID": s.ref(t, "AWS::Cognito::UserPoolClient"),
 		}},
 		"TracingConfig": map[string]any{"Mode": "Active"},
 	}
@@ -535,6 +536,34 @@ func TestOutputs(t *testing.T) {
 	}
 }
 
+// ref is {"Ref": id} of the stack's one resource of typ.
+func (s *synthesized) ref(t *testing.T, typ string) map[string]any {
+	t.Helper()
+	id, _ := s.one(t, typ, map[string]any{})
+	return map[string]any{"Ref": id}
+}
+
+// Both API functions (buffered and streaming) verify tokens of the stack's
+// user pool and app client: the same ones /hello's authorizer accepts.
+func TestAPIFunctionsEnvNameTheUserPool(t *testing.T) {
+	s := prod(t)
+	pool, client := s.ref(t, "AWS::Cognito::UserPool"), s.ref(t, "AWS::Cognito::UserPoolClient")
+	n := 0
+	for id, r := range s.resources("AWS::Lambda::Function") {
+		p := props(r)
+		if p["PackageType"] != "Image" {
+			continue
+		}
+		n++
+		env, _ := p["Environment"].(map[string]any)["Variables"].(map[string]any)
+		assertEqual(t, id+" COGNITO_USER_POOL_ID", env["COGNITO_USER_POOL_ID"], pool)
+		assertEqual(t, id+" COGNITO_CLIENT_ID", env["COGNITO_CLIENT_ID"], client)
+	}
+	if n != 2 {
+		t.Errorf("API functions (PackageType Image) = %d, want 2 (buffered and streaming)", n)
+	}
+}
+
 // TestDevStage covers the other branch of every stage-dependent choice.
 func TestDevStage(t *testing.T) {
 	// GIVEN stage=dev, two origins, DEBUG logs and an alarm e-mail
@@ -550,6 +579,7 @@ func TestDevStage(t *testing.T) {
 	assertEqual(t, "dev env", apiFn["Environment"], map[string]any{"Variables": map[string]any{
 		"STAGE": "dev", "LOG_LEVEL": "DEBUG", "CORS_ALLOW_ORIGINS": "https://app.example.com,http://localhost:5173",
 		"METRICS_NAMESPACE": "r2r", "LAMBDA_RESPONSE_MODE": "buffered",
+		"COGNITO_USER_POOL_ID": s.ref(t, "AWS::Cognito::UserPool"), "COGNITO_CLIENT_ID": s.ref(t, "AWS::Cognito::UserPoolClient"),
 	}})
 	assertEqual(t, "dev ApplicationLogLevel", apiFn["LoggingConfig"].(map[string]any)["ApplicationLogLevel"], "DEBUG")
 	_, helloFn := s.function(t, "r2r GET /hello")

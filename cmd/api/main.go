@@ -79,7 +79,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 // Function URL (RESPONSE_STREAM) or REST API integration (STREAM) must be
 // set to match. It does not return: the runtime ends the process.
 func serveLambda(cfg api.Config, logger *slog.Logger, opts []api.Option) {
-	h := api.NewServer(cfg, logger, append(opts, api.WithPlatformInfo(lambdaPlatformInfo))...)
+	h := api.NewServer(cfg, logger, append(opts, lambdaAPIOptions()...)...)
 	lambdahttp.Start(h, lambdaOptions(cfg, logger)...)
 }
 

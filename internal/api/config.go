@@ -26,6 +26,7 @@ type Config struct {
 	StreamResponses  bool       // LAMBDA_RESPONSE_MODE: "stream" when the function is invoked with response streaming
 	Metrics          bool       // METRICS: emit CloudWatch EMF metrics ("emf") or not ("off")
 	MetricsNamespace string     // METRICS_NAMESPACE: the CloudWatch namespace of the metrics
+	Cognito          Cognito    // COGNITO_*: the user pool whose tokens protected routes accept
 	Version          string     // build version; not from the environment
 }
 
@@ -182,6 +183,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		}
 		cfg.MetricsNamespace = v
 	}
+	cfg.Cognito = loadCognito(getenv, bad)
 	if len(errs) > 0 {
 		return Config{}, fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
 	}

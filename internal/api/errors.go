@@ -36,6 +36,8 @@ func detailFor(status int, msg string) string {
 	switch {
 	case status == http.StatusGatewayTimeout:
 		return "The request took too long and was stopped."
+	case status == http.StatusServiceUnavailable && (msg == detailAuthNotConfigured || msg == detailAuthUnavailable):
+		return msg // worded by the API itself, naming no cause
 	case status >= 500:
 		return "Internal Server Error"
 	case msg == "":

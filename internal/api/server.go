@@ -19,6 +19,7 @@ type options struct {
 	platform func(*http.Request) PlatformInfo
 	metrics  *emf.Emitter
 	routes   []func(*http.ServeMux)
+	auth     authOptions
 }
 
 // WithPlatformInfo tells the server how to learn what the platform knows of a
@@ -58,7 +59,11 @@ func NewServer(cfg Config, logger *slog.Logger, opts ...Option) http.Handler {
 
 	mux := http.NewServeMux()
 	api := humago.New(mux, humaConfig(cfg))
-	addRoutes(mux, api, cfg)
+	auth := newAuthenticator(api, cfg.Cognito, o.auth)
+	addRoutes(mux, api, cfg, auth)
+	for _, add := range o.auth.operations {
+		add(api, auth)
+	}
 	for _, add := range o.routes {
 		add(mux)
 	}
@@ -92,6 +97,7 @@ func humaConfig(cfg Config) huma.Config {
 			Tags: []*huma.Tag{
 				{Name: "hello", Description: "Greetings: the API's example routes."},
 				{Name: "operations", Description: "For load balancers, monitors and operators."},
+				{Name: "users", Description: "The signed-in user: routes that need a token of the Cognito user pool."},
 			},
 		},
 		OpenAPIPath:   "/api/openapi",
