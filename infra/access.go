@@ -54,13 +54,7 @@ var (
 // AccessConfigFromContext reads the access stack's context keys; ok is false
 // when githubRepository is not set (no access stack).
 func AccessConfigFromContext(node constructs.Node) (cfg AccessConfig, ok bool, err error) {
-	get := func(key string) (any, bool) {
-		v := node.TryGetContext(jsii.String(key))
-		if s, isString := v.(string); isString && strings.TrimSpace(s) == "" {
-			return nil, false
-		}
-		return v, v != nil
-	}
+	get := func(key string) (any, bool) { return contextValue(node, key) }
 	v, set := get(ContextGitHubRepository)
 	if !set {
 		return AccessConfig{}, false, nil
@@ -82,7 +76,7 @@ func AccessConfigFromContext(node constructs.Node) (cfg AccessConfig, ok bool, e
 	}
 	cfg.Stages = []string{"dev", "prod"}
 	if v, set := get(ContextDeployStages); set {
-		stages, err := parseList(v)
+		stages, err := stringList(v)
 		bad := err != nil || len(stages) == 0
 		for _, s := range stages {
 			bad = bad || !stagename.Valid(s)
@@ -96,29 +90,6 @@ func AccessConfigFromContext(node constructs.Node) (cfg AccessConfig, ok bool, e
 		return AccessConfig{}, true, fmt.Errorf("invalid context (cdk.json or -c key=value):\n%s", strings.Join(errs, "\n"))
 	}
 	return cfg, true, nil
-}
-
-// parseList accepts a JSON list of strings (cdk.json) or a comma-separated
-// string (-c).
-func parseList(v any) ([]string, error) {
-	var out []string
-	switch v := v.(type) {
-	case []any:
-		for _, e := range v {
-			s, ok := e.(string)
-			if !ok {
-				return nil, fmt.Errorf("entry %s is not a string", show(e))
-			}
-			out = append(out, strings.TrimSpace(s))
-		}
-	case string:
-		for _, s := range strings.Split(v, ",") {
-			out = append(out, strings.TrimSpace(s))
-		}
-	default:
-		return nil, fmt.Errorf("not a list")
-	}
-	return out, nil
 }
 
 // NewAccessStack defines GitHub Actions' way into the account: GitHub's OIDC

@@ -194,13 +194,7 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 	bad := func(key string, v any, why string) {
 		errs = append(errs, fmt.Errorf("%s=%s: %s", key, show(v), why))
 	}
-	get := func(key string) (any, bool) {
-		v := node.TryGetContext(jsii.String(key))
-		if s, ok := v.(string); ok && strings.TrimSpace(s) == "" {
-			return nil, false // "-c key=" means unset, as an empty cdk.json value does
-		}
-		return v, v != nil
-	}
+	get := func(key string) (any, bool) { return contextValue(node, key) }
 
 	if v, ok := get(ContextStage); ok {
 		s, isString := v.(string)
@@ -344,10 +338,20 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 	return cfg, nil
 }
 
-// parseOrigins accepts a JSON list (cdk.json), or a string holding a JSON list
-// or comma-separated origins (-c). The entries are checked and canonicalised
-// by weborigin, as the functions check the list they are given.
+// parseOrigins accepts the origins as stringList does. The entries are
+// checked and canonicalised by weborigin, as the functions check the list
+// they are given.
 func parseOrigins(v any) ([]string, error) {
+	raw, err := stringList(v)
+	if err != nil {
+		return nil, err
+	}
+	return weborigin.CheckList(raw)
+}
+
+// stringList accepts a JSON list of strings (cdk.json), or a string holding
+// a JSON list or comma-separated values (-c). Entries are trimmed.
+func stringList(v any) ([]string, error) {
 	var raw []string
 	switch v := v.(type) {
 	case []any:
@@ -367,9 +371,22 @@ func parseOrigins(v any) ([]string, error) {
 			raw = strings.Split(v, ",")
 		}
 	default:
-		return nil, errors.New(`want a list like ["https://app.example.com"] or ["*"]`)
+		return nil, errors.New(`want a list, like ["a", "b"] or "a,b"`)
 	}
-	return weborigin.CheckList(raw)
+	for i := range raw {
+		raw[i] = strings.TrimSpace(raw[i])
+	}
+	return raw, nil
+}
+
+// contextValue is a context key's value, and whether it is set: "-c key="
+// and an empty string in cdk.json mean unset.
+func contextValue(node constructs.Node, key string) (any, bool) {
+	v := node.TryGetContext(jsii.String(key))
+	if s, ok := v.(string); ok && strings.TrimSpace(s) == "" {
+		return nil, false
+	}
+	return v, v != nil
 }
 
 // number accepts a JSON number (cdk.json) or its decimal string (-c).
