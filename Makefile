@@ -6,6 +6,12 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 GO        ?= go
 TOOL      := $(GO) tool -modfile=tools/go.mod
 FUZZTIME  ?= 30s
+# The fuzzer spends up to a minute minimizing each new input by default,
+# which in a 30 s run leaves it no time to fuzz.
+FUZZMINIMIZETIME ?= 5s
+# The repository's Go modules: vet and staticcheck loop over them (the app's
+# with the test-only routes' build tag). scripts/vulncheck.sh finds them itself.
+MODULES   := . infra tools tools/dockerlint bench/adapters
 CDK_VERSION ?= 2.1148.1
 CDK       := npx --yes aws-cdk@$(CDK_VERSION)
 # Variables used in prerequisites must be set before the rules that use them.
@@ -17,7 +23,7 @@ RIE            := bin/aws-lambda-rie
 # suffix, so an amd64 build never passes for the arm64 one.
 bootstrap_path = bin/bootstrap$(if $(filter arm64,$(1)),,-$(1))
 
-.PHONY: run dev test test-go test-adapters test-infra lint-cfn lint-workflows fuzz lint vet staticcheck vulncheck bench \
+.PHONY: help run dev test test-go test-adapters test-infra lint-cfn lint-workflows fuzz lint vet staticcheck vulncheck bench \
         synth diff deploy destroy clean \
         build image coldstart lint-docker rie test-image
 
@@ -48,12 +54,17 @@ test-infra:
 lint-cfn:
 	cd infra && $(GO) test -count=1 -run '^TestCfnLint$$' ./...
 
-## fuzz: each fuzz target for FUZZTIME
+## fuzz: each fuzz target for FUZZTIME (minimizing a new input for at most FUZZMINIMIZETIME), printing the executions each ran
 fuzz:
+	@mkdir -p tmp
 	@for pkg in $$($(GO) list ./...); do \
 	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 	    echo "fuzz: $$pkg $$target ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	    $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg >tmp/fuzz.log 2>&1; \
+	    status=$$?; \
+	    grep -v '^fuzz: elapsed' tmp/fuzz.log; \
+	    echo "fuzz: $$target ran $$(grep -o 'execs: [0-9]*' tmp/fuzz.log | tail -1 | cut -d' ' -f2) executions"; \
+	    [ $$status -eq 0 ] || { cat tmp/fuzz.log; exit 1; }; \
 	  done; \
 	done
 
@@ -61,13 +72,14 @@ fuzz:
 lint: vet staticcheck
 
 vet:
-	$(GO) vet -tags r2rtest ./...
-	cd infra && $(GO) vet ./...
-	cd bench/adapters && $(GO) vet ./...
+	@for m in $(MODULES); do echo "vet: $$m"; (cd $$m && $(GO) vet -tags r2rtest ./...) || exit 1; done
 
 staticcheck:
-	$(TOOL) staticcheck -tags r2rtest ./...
-	cd infra && $(GO) tool -modfile=../tools/go.mod staticcheck ./...
+	@for m in $(MODULES); do echo "staticcheck: $$m"; (cd $$m && $(GO) tool -modfile=$(CURDIR)/tools/go.mod staticcheck -tags r2rtest ./...) || exit 1; done
+
+## help: the targets and what they do
+help:
+	@sed -n 's/^## \([a-z0-9, -]*\): /\1\t/p' $(MAKEFILE_LIST) | awk -F'\t' '{ printf "  %-22s %s\n", $$1, $$2 }'
 
 ## lint-workflows: actionlint over .github/workflows (with shellcheck on their run: scripts), shellcheck over the repository's scripts, and the workflows' own tests (commands are make targets, actions pinned, every module in Dependabot)
 lint-workflows:
