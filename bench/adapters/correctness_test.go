@@ -249,7 +249,7 @@ func adaptersFor(src source) []adapterSpec {
 }
 
 // Event builders: the shapes AWS delivers, after the live captures in
-// shared/testdata/aws-events.
+// internal/lambdahttp/testdata/aws-events.
 
 const (
 	clientIP   = "68.8.83.18"

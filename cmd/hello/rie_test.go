@@ -34,7 +34,7 @@ func TestBootstrapUnderRuntimeInterfaceEmulator(t *testing.T) {
 	if runtime.GOARCH != "arm64" {
 		qemu, err := exec.LookPath("qemu-aarch64-static")
 		if err != nil {
-			t.Skip("qemu-aarch64-static not installed (Debian: apt-get install qemu-user-static)")
+			t.Fatal("qemu-aarch64-static not installed (Debian: apt-get install qemu-user-static; .ci/run installs it)")
 		}
 		emulate = []string{qemu}
 	}
@@ -44,7 +44,7 @@ func TestBootstrapUnderRuntimeInterfaceEmulator(t *testing.T) {
 	install := exec.Command("go", "install", "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@"+rieVersion)
 	install.Env = append(os.Environ(), "GOBIN="+dir, "GOOS=", "GOARCH=")
 	if out, err := install.CombinedOutput(); err != nil {
-		t.Skipf("cannot build the Runtime Interface Emulator (offline?): %v\n%s", err, out)
+		t.Fatalf("cannot build the Runtime Interface Emulator: %v\n%s", err, out)
 	}
 
 	// The same flags as infra/bundling.go.

@@ -10,7 +10,7 @@ import (
 //
 // Unlike every other source, its rawPath arrives decoded, and lossily so: a
 // client's %2F is already "/", %3F cut the path, %2525 became "%" (see
-// ../shared/testdata/aws-events/ingress-paths.json). It is used as URL.Path
+// testdata/aws-events/ingress-paths.json). It is used as URL.Path
 // as is; net/http computes the escaped form. A named stage ("/prod/...")
 // is part of rawPath and is stripped.
 func (ev *rawEvent) apigwV2(in *inbound) error {

@@ -69,7 +69,7 @@ func FuzzInvoke(f *testing.F) {
 // or a stream that ends: a JSON prelude with a valid status code, the 8 null
 // bytes, then the body.
 func FuzzInvokeStream(f *testing.F) {
-	for _, s := range []string{"testdata/*.json", "../../../shared/testdata/aws-events/*.json"} {
+	for _, s := range []string{"testdata/*.json", "testdata/aws-events/*.json"} {
 		m, _ := filepath.Glob(s)
 		for _, name := range m {
 			if b, err := os.ReadFile(name); err == nil {

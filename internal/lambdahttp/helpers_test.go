@@ -197,7 +197,7 @@ func (c clientRequest) oracle(t *testing.T) *http.Request {
 
 // The builders below turn a client request into the event each source
 // delivers, following what the live captures in
-// ../shared/testdata/aws-events show each one does.
+// testdata/aws-events show each one does.
 
 const (
 	testSourceIP  = "203.0.113.9"
@@ -380,18 +380,18 @@ func awsLambdaGoDir(t testing.TB) string {
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/aws/aws-lambda-go").Output()
 	dir := strings.TrimSpace(string(out))
 	if err != nil || dir == "" {
-		t.Skipf("aws-lambda-go module not found in the module cache (go list: %v); skipping its sample events", err)
+		t.Fatalf("aws-lambda-go's directory (its sample events): go list: %v", err)
 	}
 	return dir
 }
 
-// sharedEventsDir returns ../shared/testdata/aws-events relative to the repo
-// root, or skips the test: a plain clone does not have it.
+// sharedEventsDir is testdata/aws-events: live events captured from AWS
+// (see its SOURCE.md), kept in the repository so that every clone tests them.
 func sharedEventsDir(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "testdata", "aws-events")
+	dir := filepath.Join("testdata", "aws-events")
 	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("live captures not available (%v); skipping", err)
+		t.Fatal(err)
 	}
 	return dir
 }
