@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -40,11 +41,17 @@ func (w *lineWriter) Write(p []byte) (int, error) {
 // waitFor returns the first log line with the message msg.
 func (w *lineWriter) waitFor(t *testing.T, msg string) map[string]any {
 	t.Helper()
+	return w.waitUntil(t, fmt.Sprintf("%q log line", msg), func(l map[string]any) bool { return l["msg"] == msg })
+}
+
+// waitUntil waits up to 10 s for a log line that match accepts, and returns it.
+func (w *lineWriter) waitUntil(t *testing.T, what string, match func(map[string]any) bool) map[string]any {
+	t.Helper()
 	timeout := time.After(10 * time.Second)
 	for {
 		w.mu.Lock()
 		for _, l := range w.lines {
-			if l["msg"] == msg {
+			if match(l) {
 				w.mu.Unlock()
 				return l
 			}
@@ -53,7 +60,7 @@ func (w *lineWriter) waitFor(t *testing.T, msg string) map[string]any {
 		select {
 		case <-w.added:
 		case <-timeout:
-			t.Fatalf("no %q log line in 10s; output:\n%s", msg, w.raw.String())
+			t.Fatalf("no %s in 10s; output:\n%s", what, w.raw.String())
 		}
 	}
 }
@@ -168,7 +175,9 @@ func TestRunServesAndShutsDownGracefully(t *testing.T) {
 		slow <- result{res.StatusCode, string(b), err}
 	}()
 	// Wait until the request is being served, then stop.
-	time.Sleep(200 * time.Millisecond)
+	stdout.waitUntil(t, "log line of the slow request's start", func(l map[string]any) bool {
+		return l["msg"] == "slow request started" && l["ms"] == float64(700)
+	})
 	stopped := make(chan error, 1)
 	go func() { stopped <- stop() }()
 	stdout.waitFor(t, "shutting down")

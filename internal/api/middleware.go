@@ -535,8 +535,8 @@ type timeoutWriter struct {
 	sent      http.Header // the header as it was at WriteHeader
 	status    int
 	body      bytes.Buffer
-	committed bool // flushed: the status is sent and writes go straight to dst
-	abandoned bool // the deadline passed first: writes fail
+	committed bool          // flushed: the status is sent and writes go straight to dst
+	abandoned bool          // the deadline passed first: writes fail
 	panicked  *handlerPanic // the handler's panic, handed over
 }
 

@@ -3,6 +3,7 @@
 package api
 
 import (
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -34,8 +35,11 @@ func init() {
 		})
 		// /api/_test/slow?ms=N answers after N milliseconds, ignoring cancellation
 		// like a handler stuck in a call that takes no context.
+		// It logs "slow request started" first, for tests that wait until it
+		// is in flight.
 		mux.HandleFunc("GET /api/_test/slow", func(w http.ResponseWriter, r *http.Request) {
 			ms, _ := strconv.Atoi(r.URL.Query().Get("ms"))
+			stateFrom(r.Context()).log(r.Context(), slog.LevelInfo, "slow request started", slog.Int("ms", ms))
 			time.Sleep(time.Duration(ms) * time.Millisecond)
 			writeJSON(w, http.StatusOK, map[string]int{"slept_ms": ms})
 		})

@@ -23,14 +23,13 @@ func benchEvents(b *testing.B) (v1GET, v2POST []byte) {
 		{"X-Amzn-Trace-Id", "Root=1-6a5145a8-536f3e792f6be9b44c1f46fa"}, {"X-Forwarded-For", "198.51.100.7"},
 		{"X-Forwarded-Port", "443"}, {"X-Forwarded-Proto", "https"},
 	}}
-	t := &testing.T{}
-	v1GET = eventV1(t, c)
+	v1GET = eventV1(b, c)
 	body := `{"items":[` + strings.Repeat(`{"id":"0123456789","name":"widget","tags":["a","b"],"price":12.5},`, 62) + `{"id":"last"}]}`
 	if len(body) < 4000 || len(body) > 4300 {
 		b.Fatalf("body is %d bytes, want ~4 KB", len(body))
 	}
 	p := clientRequest{method: "POST", target: "/api/items", header: append(c.header[:0:0], append([][2]string{{"Content-Type", "application/json"}}, c.header...)...), body: []byte(body)}
-	v2POST = eventV2(t, p, "$default")
+	v2POST = eventV2(b, p, "$default")
 	return v1GET, v2POST
 }
 

@@ -190,7 +190,7 @@ func FuzzResponseHeader(f *testing.F) {
 		f.Add(s[0], s[1])
 	}
 	c := clientRequest{method: "GET", target: "/", header: [][2]string{{"Host", "h"}}}
-	v1, v2 := eventV1(&testing.T{}, c), eventV2(&testing.T{}, c, "$default")
+	v1, v2 := eventV1(f, c), eventV2(f, c, "$default")
 	f.Fuzz(func(t *testing.T, name, value string) {
 		if !utf8.ValidString(name) || !utf8.ValidString(value) {
 			t.Skip("a JSON string cannot carry invalid UTF-8")
@@ -302,7 +302,7 @@ func TestRequestHeaderRefusedAsNetHTTPDoes(t *testing.T) {
 	// Streaming answers the same 400 in its prelude and body.
 	for _, tc := range []struct {
 		name  string
-		build func(*testing.T, clientRequest) []byte
+		build func(testing.TB, clientRequest) []byte
 	}{{"stream apigw-v1", eventV1}, {"stream function-url", eventFunctionURL}} {
 		t.Run(tc.name, func(t *testing.T) {
 			called := false

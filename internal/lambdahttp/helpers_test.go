@@ -206,7 +206,7 @@ const (
 
 // eventV1 is what an API Gateway REST API (stage "prod") delivers: the path
 // as sent, the query decoded, every header in multiValueHeaders.
-func eventV1(t *testing.T, c clientRequest) []byte {
+func eventV1(t testing.TB, c clientRequest) []byte {
 	t.Helper()
 	q, err := url.ParseQuery(c.rawQuery())
 	if err != nil {
@@ -263,7 +263,7 @@ func v2Headers(c clientRequest) (map[string]string, []string) {
 
 // eventV2 is what an HTTP API delivers: rawPath decoded (with the stage in
 // front when it is not $default), rawQueryString as sent, no cookie header.
-func eventV2(t *testing.T, c clientRequest, stage string) []byte {
+func eventV2(t testing.TB, c clientRequest, stage string) []byte {
 	t.Helper()
 	p, err := url.PathUnescape(c.rawPath())
 	if err != nil {
@@ -272,7 +272,7 @@ func eventV2(t *testing.T, c clientRequest, stage string) []byte {
 	return eventV2Raw(t, c, stage, p)
 }
 
-func eventV2Raw(t *testing.T, c clientRequest, stage, decodedPath string) []byte {
+func eventV2Raw(t testing.TB, c clientRequest, stage, decodedPath string) []byte {
 	t.Helper()
 	h, cookies := v2Headers(c)
 	delete(h, "cookie")
@@ -297,7 +297,7 @@ func eventV2Raw(t *testing.T, c clientRequest, stage, decodedPath string) []byte
 
 // eventFunctionURL is what a Function URL delivers: rawPath as sent, and the
 // cookie header both as cookies[] and as a header.
-func eventFunctionURL(t *testing.T, c clientRequest) []byte {
+func eventFunctionURL(t testing.TB, c clientRequest) []byte {
 	t.Helper()
 	h, cookies := v2Headers(c)
 	decoded, _ := url.PathUnescape(c.rawPath())
@@ -317,7 +317,7 @@ func eventFunctionURL(t *testing.T, c clientRequest) []byte {
 // eventALB is what an ALB delivers: path and query as sent (still encoded),
 // header names lower-cased, the client address appended to X-Forwarded-For;
 // in single-value mode only the last value of anything repeated.
-func eventALB(t *testing.T, c clientRequest, multi bool) []byte {
+func eventALB(t testing.TB, c clientRequest, multi bool) []byte {
 	t.Helper()
 	mq := map[string][]string{}
 	if q := c.rawQuery(); q != "" {

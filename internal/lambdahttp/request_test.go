@@ -44,7 +44,7 @@ var clientRequests = []struct {
 // compared with the request the client sent.
 type sourceCase struct {
 	name        string
-	build       func(*testing.T, clientRequest) []byte
+	build       func(testing.TB, clientRequest) []byte
 	source      lambdahttp.Source
 	joinsHeader bool // payload 2.0: repeated header values arrive comma-joined
 	lastOnly    bool // ALB single-value mode: only the last value of repeats
@@ -54,10 +54,10 @@ type sourceCase struct {
 
 var sources = []sourceCase{
 	{name: "apigw-v1", build: eventV1, source: lambdahttp.SourceAPIGatewayV1},
-	{name: "apigw-v2", build: func(t *testing.T, c clientRequest) []byte { return eventV2(t, c, "$default") }, source: lambdahttp.SourceAPIGatewayV2, joinsHeader: true, decodesPath: true},
-	{name: "apigw-v2-named-stage", build: func(t *testing.T, c clientRequest) []byte { return eventV2(t, c, "prod") }, source: lambdahttp.SourceAPIGatewayV2, joinsHeader: true, decodesPath: true},
-	{name: "alb-multivalue", build: func(t *testing.T, c clientRequest) []byte { return eventALB(t, c, true) }, source: lambdahttp.SourceALB, extraHeader: true},
-	{name: "alb-single", build: func(t *testing.T, c clientRequest) []byte { return eventALB(t, c, false) }, source: lambdahttp.SourceALB, lastOnly: true, extraHeader: true},
+	{name: "apigw-v2", build: func(t testing.TB, c clientRequest) []byte { return eventV2(t, c, "$default") }, source: lambdahttp.SourceAPIGatewayV2, joinsHeader: true, decodesPath: true},
+	{name: "apigw-v2-named-stage", build: func(t testing.TB, c clientRequest) []byte { return eventV2(t, c, "prod") }, source: lambdahttp.SourceAPIGatewayV2, joinsHeader: true, decodesPath: true},
+	{name: "alb-multivalue", build: func(t testing.TB, c clientRequest) []byte { return eventALB(t, c, true) }, source: lambdahttp.SourceALB, extraHeader: true},
+	{name: "alb-single", build: func(t testing.TB, c clientRequest) []byte { return eventALB(t, c, false) }, source: lambdahttp.SourceALB, lastOnly: true, extraHeader: true},
 	{name: "function-url", build: eventFunctionURL, source: lambdahttp.SourceFunctionURL, joinsHeader: true},
 }
 

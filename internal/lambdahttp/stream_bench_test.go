@@ -61,7 +61,7 @@ func readFirstByte(b *testing.B, r io.Reader) {
 }
 
 func BenchmarkStream1MB(b *testing.B) {
-	payload := eventFunctionURL(&testing.T{}, clientRequest{method: "GET", target: "/big"})
+	payload := eventFunctionURL(b, clientRequest{method: "GET", target: "/big"})
 	h := lambdahttp.New(oneMBHandler(), lambdahttp.WithResponseStreaming())
 	ctx := context.Background()
 	// Both sub-benchmarks run the same loop, reading every stream to its end
@@ -100,7 +100,7 @@ func BenchmarkStream1MB(b *testing.B) {
 }
 
 func BenchmarkBuffered1MB(b *testing.B) {
-	payload := eventFunctionURL(&testing.T{}, clientRequest{method: "GET", target: "/big"})
+	payload := eventFunctionURL(b, clientRequest{method: "GET", target: "/big"})
 	h := lambdahttp.New(oneMBHandler())
 	ctx := context.Background()
 	b.ReportAllocs()

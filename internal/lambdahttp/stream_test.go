@@ -26,7 +26,7 @@ import (
 // streamSources are the sources that can receive a streamed response.
 var streamSources = []struct {
 	name  string
-	build func(*testing.T, clientRequest) []byte
+	build func(testing.TB, clientRequest) []byte
 }{
 	{"apigw-v1", eventV1},
 	{"function-url", eventFunctionURL},
@@ -233,7 +233,7 @@ func TestStreamPrelude(t *testing.T) {
 	})
 	for _, tc := range []struct {
 		name  string
-		build func(*testing.T, clientRequest) []byte
+		build func(testing.TB, clientRequest) []byte
 		want  string
 	}{
 		{"apigw-v1", eventV1, `{"statusCode":201,
@@ -263,7 +263,7 @@ func TestStreamPrelude(t *testing.T) {
 func TestStreamResponseType(t *testing.T) {
 	h := lambdahttp.New(http.NotFoundHandler(), lambdahttp.WithResponseStreaming())
 	for _, tc := range []struct {
-		build func(*testing.T, clientRequest) []byte
+		build func(testing.TB, clientRequest) []byte
 		want  string
 	}{
 		{eventV1, "*events.APIGatewayProxyStreamingResponse"},
