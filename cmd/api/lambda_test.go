@@ -22,7 +22,7 @@ func lambdaHandler(t *testing.T, env map[string]string, logs io.Writer) *lambdah
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	h := api.NewServer(cfg, logger, lambdaAPIOptions()...)
+	h := api.NewServer(cfg, logger, append(buildOptions(), lambdaAPIOptions()...)...)
 	return lambdahttp.New(h, lambdaOptions(cfg, logger)...)
 }
 

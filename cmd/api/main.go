@@ -55,7 +55,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		logOut = sink
 	}
 	logger := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	var opts []api.Option
+	opts := buildOptions()
 	if cfg.Metrics {
 		// EMF lines go to stdout beside the logs: CloudWatch Logs extracts the metrics.
 		metrics := emf.NewEmitter(stdout, cfg.MetricsNamespace, api.MetricDimensions(), 1024)

@@ -43,16 +43,12 @@ func withRoutes(add func(*http.ServeMux)) Option {
 	return func(o *options) { o.routes = append(o.routes, add) }
 }
 
-// defaultOptions holds options that a build adds to every server: the
-// r2rtest build tag adds routes that panic or stall (testroutes.go).
-var defaultOptions []Option
-
 // NewServer returns the API's handler with every route and middleware. It
 // serves paths as the API defines them (/api/...): stripping a stage or a
 // custom domain's base path (cfg.BasePath) is the job of whatever serves it.
 func NewServer(cfg Config, logger *slog.Logger, opts ...Option) http.Handler {
 	var o options
-	for _, opt := range append(defaultOptions, opts...) {
+	for _, opt := range opts {
 		opt(&o)
 	}
 	useErrorModel()

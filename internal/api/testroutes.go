@@ -9,10 +9,11 @@ import (
 	"time"
 )
 
-// Routes that misbehave on purpose, for end-to-end tests of the built binary
-// (go build -tags r2rtest). A production build never has them.
-func init() {
-	defaultOptions = append(defaultOptions, withRoutes(func(mux *http.ServeMux) {
+// WithTestRoutes adds routes that misbehave on purpose, for end-to-end tests
+// of the built binary: only a build with -tags r2rtest has this option (and
+// cmd/api passes it there), so a production build cannot serve them.
+func WithTestRoutes() Option {
+	return withRoutes(func(mux *http.ServeMux) {
 		// /api/_test/panic panics at once. With ?after=write it first writes
 		// part of a body; with ?after=flush it also flushes it, so the status
 		// and that part leave before the panic. With ?with=abort it panics
@@ -43,7 +44,7 @@ func init() {
 			time.Sleep(time.Duration(ms) * time.Millisecond)
 			writeJSON(w, http.StatusOK, map[string]int{"slept_ms": ms})
 		})
-	}))
+	})
 }
 
 // TestPartialBody is what /api/_test/panic?after=write|flush writes before it
