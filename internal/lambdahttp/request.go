@@ -1,6 +1,7 @@
 package lambdahttp
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"io"
@@ -9,7 +10,6 @@ import (
 	"net/textproto"
 	"net/url"
 	"strings"
-	"unsafe"
 )
 
 // newRequest builds the request the handler serves, or returns the detail of
@@ -58,14 +58,12 @@ func (h *Handler) newRequest(ctx context.Context, in *inbound) (*http.Request, s
 		}
 		n = len(b)
 		if n > 0 {
-			// b is never written again, so the string view is safe and
-			// saves copying the body.
-			br := &bodyReader{}
-			br.Reset(unsafe.String(&b[0], n))
+			br := &bytesBody{}
+			br.Reset(b)
 			body = br
 		}
 	} else if n > 0 {
-		br := &bodyReader{}
+		br := &stringBody{}
 		br.Reset(in.body)
 		body = br
 	}
@@ -114,9 +112,15 @@ func (h *Handler) newRequest(ctx context.Context, in *inbound) (*http.Request, s
 }
 
 // bodyReader is an io.ReadCloser over the request body in one allocation.
-type bodyReader struct{ strings.Reader }
+// stringBody and bytesBody are request bodies read from the event's body as
+// it came (a string) or as decoded from base64 (bytes): without a copy.
+type (
+	stringBody struct{ strings.Reader }
+	bytesBody  struct{ bytes.Reader }
+)
 
-func (*bodyReader) Close() error { return nil }
+func (*stringBody) Close() error { return nil }
+func (*bytesBody) Close() error  { return nil }
 
 // stripPathPrefix removes prefix from p when p is prefix or continues with
 // "/" after it.

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // maxResponseBytes is Lambda's limit on a buffered response payload, as its
@@ -221,8 +220,7 @@ func (h *Handler) encode(in *inbound, status int, hdr http.Header, body []byte) 
 	}
 	out = append(out, `,"body":`...)
 	if text {
-		// body is valid UTF-8 and is not modified while s is in use.
-		out = appendString(out, unsafe.String(unsafe.SliceData(body), len(body)))
+		out = appendString(out, body)
 		out = append(out, `,"isBase64Encoded":false}`...)
 	} else {
 		out = append(out, '"')
@@ -337,7 +335,7 @@ func errorHeader() http.Header {
 // appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, as
 // encoding/json does; U+2028 and U+2029 are escaped so the output is also
 // valid JavaScript.
-func appendString(dst []byte, s string) []byte {
+func appendString[S ~string | ~[]byte](dst []byte, s S) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
 	start := 0
@@ -365,7 +363,8 @@ func appendString(dst []byte, s string) []byte {
 			start = i
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
+		// At most 4 bytes: the conversion of a []byte does not allocate.
+		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
 		if r == utf8.RuneError && size == 1 {
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, `\ufffd`...)
