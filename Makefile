@@ -23,7 +23,7 @@ RIE            := bin/aws-lambda-rie
 # suffix, so an amd64 build never passes for the arm64 one.
 bootstrap_path = bin/bootstrap$(if $(filter arm64,$(1)),,-$(1))
 
-.PHONY: help run dev test test-go test-adapters test-infra lint-cfn lint-workflows fuzz lint vet staticcheck vulncheck bench \
+.PHONY: help check run dev test test-go test-adapters test-infra lint-cfn lint-workflows fuzz lint vet staticcheck vulncheck bench \
         synth diff deploy destroy clean \
         build image coldstart lint-docker rie test-image
 
@@ -37,6 +37,10 @@ dev:
 
 ## test: every test of the repository (what CI runs)
 test: test-go test-adapters test-infra fuzz lint lint-workflows vulncheck test-image
+
+## check: the edit loop: go vet and the short tests of the modules the working tree changes (scripts/check.sh); make test is the full run
+check:
+	bash scripts/check.sh
 
 ## test-go: the app module's tests, with the race detector and the test-only routes
 test-go: $(RIE)
