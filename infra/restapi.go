@@ -64,6 +64,22 @@ const streamRoute = "/api/hello/stream"
 // traced and throttled stage, /hello behind Cognito and /api/* proxied to the
 // API function. It returns the API and its access log group.
 func newRestAPI(stack awscdk.Stack, cfg Config, pool awscognito.IUserPool, helloFn, apiFn, streamFn awslambda.IFunction) (awsapigateway.RestApi, awslogs.LogGroup) {
+	api, accessLogs := newRestAPIStage(stack, cfg)
+	validator := newRequestValidator(api)
+	addHelloRoute(stack, api, pool, helloFn, validator)
+	apiHello := addAPIRoutes(api, apiFn, validator)
+	addStreamRoute(apiHello, streamFn, validator)
+	fixPreflightForBinary(api)
+	addGatewayResponses(api, cfg)
+	protectStage(stack, cfg, api.DeploymentStage())
+	return api, accessLogs
+}
+
+// newRestAPIStage is the REST API and the one stage it is deployed to, named
+// after cfg.Stage: access-logged, execution-logged (into a log group with a
+// retention), traced and throttled, the streaming route more tightly. It
+// returns the API and its access log group.
+func newRestAPIStage(stack awscdk.Stack, cfg Config) (awsapigateway.RestApi, awslogs.LogGroup) {
 	accessLogs := newLogGroup(stack, "ApiAccessLogs", cfg, nil)
 	api := awsapigateway.NewRestApi(stack, jsii.String("RestApi"), &awsapigateway.RestApiProps{
 		RestApiName: jsii.String(restAPIName),
@@ -114,87 +130,31 @@ func newRestAPI(stack awscdk.Stack, cfg Config, pool awscognito.IUserPool, hello
 	execLogs := newLogGroup(stack, "ApiExecutionLogs", cfg, awscdk.Fn_Join(jsii.String(""), jsii.Strings(
 		"API-Gateway-Execution-Logs_", *api.RestApiId(), "/", cfg.Stage)))
 	api.DeploymentStage().Node().AddDependency(execLogs)
+	return api, accessLogs
+}
 
-	// Parameters declared required are checked by API Gateway; bodies have no
-	// API Gateway models (the app validates them and answers 422), so body
-	// validation passes them through.
-	validator := api.AddRequestValidator(jsii.String("RequestValidator"), &awsapigateway.RequestValidatorOptions{
+// newRequestValidator is the validator every method uses. Parameters
+// declared required are checked by API Gateway; bodies have no API Gateway
+// models (the app validates them and answers 422), so body validation
+// passes them through.
+func newRequestValidator(api awsapigateway.RestApi) awsapigateway.RequestValidator {
+	return api.AddRequestValidator(jsii.String("RequestValidator"), &awsapigateway.RequestValidatorOptions{
 		ValidateRequestBody:       jsii.Bool(true),
 		ValidateRequestParameters: jsii.Bool(true),
 	})
+}
 
-	authorizer := awsapigateway.NewCognitoUserPoolsAuthorizer(stack, jsii.String("HelloAuthorizer"), &awsapigateway.CognitoUserPoolsAuthorizerProps{
-		CognitoUserPools: &[]awscognito.IUserPool{pool},
-	})
-	hello := api.Root().AddResource(jsii.String("hello"), nil)
-	hello.AddMethod(jsii.String("GET"), awsapigateway.NewLambdaIntegration(helloFn, &awsapigateway.LambdaIntegrationOptions{
-		AllowTestInvoke: jsii.Bool(false), // the console's test button bypasses the authorizer
-	}), &awsapigateway.MethodOptions{
-		AuthorizationType: awsapigateway.AuthorizationType_COGNITO,
-		Authorizer:        authorizer,
-		RequestValidator:  validator,
-	})
-
-	// /api and /api/{proxy+}: the app routes everything below /api itself, so
-	// new endpoints need no infrastructure change. No authorizer yet (seed).
-	apiIntegration := awsapigateway.NewLambdaIntegration(apiFn, &awsapigateway.LambdaIntegrationOptions{
-		Proxy:           jsii.Bool(true),
-		AllowTestInvoke: jsii.Bool(false),
-	})
-	apiResource := api.Root().AddResource(jsii.String("api"), nil)
-	proxy := apiResource.AddResource(jsii.String("{proxy+}"), nil)
-	// /api/hello exists as a resource because /api/hello/stream hangs below
-	// it, and API Gateway routes /api/hello to it rather than to {proxy+}: it
-	// needs its own ANY, or GET /api/hello would answer 404.
-	apiHello := apiResource.AddResource(jsii.String("hello"), nil)
-	public := func(m awsapigateway.Method) {
-		cdknag.NagSuppressions_AddResourceSuppressions(m, &[]*cdknag.NagPackSuppression{
-			{Id: jsii.String("AwsSolutions-APIG4"), Reason: jsii.String(
-				"/api is public by design of the seed (no auth initially): docs, health and hello endpoints; a Cognito authorizer is the planned next step.")},
-			{Id: jsii.String("AwsSolutions-COG4"), Reason: jsii.String(
-				"/api is public by design of the seed (no auth initially); /hello shows the Cognito authorizer that will be added here.")},
-		}, jsii.Bool(false))
-	}
-	for _, r := range []awsapigateway.IResource{apiResource, proxy, apiHello} {
-		public(r.AddMethod(jsii.String("ANY"), apiIntegration, &awsapigateway.MethodOptions{
-			AuthorizationType: awsapigateway.AuthorizationType_NONE,
-			RequestValidator:  validator,
-		}))
-	}
-
-	// GET /api/hello/stream: the streaming function, streamed through. With
-	// STREAM, LambdaIntegration targets InvokeWithResponseStream
-	// (2021-11-15/functions/<alias ARN>/response-streaming-invocations);
-	// that API needs lambda:InvokeFunction, which the integration's
-	// permission grants. API Gateway lets a streamed integration run up to
-	// 15 minutes: the timeout matches the function's, so the function (not
-	// API Gateway) ends an overlong stream.
-	stream := apiHello.AddResource(jsii.String("stream"), nil)
-	if *stream.Path() != streamRoute {
-		panic("stream resource at " + *stream.Path() + ", want " + streamRoute)
-	}
-	public(stream.AddMethod(jsii.String("GET"), awsapigateway.NewLambdaIntegration(streamFn, &awsapigateway.LambdaIntegrationOptions{
-		Proxy:                jsii.Bool(true),
-		AllowTestInvoke:      jsii.Bool(false),
-		ResponseTransferMode: awsapigateway.ResponseTransferMode_STREAM,
-		Timeout:              responseModeStream.timeout,
-	}), &awsapigateway.MethodOptions{
-		AuthorizationType: awsapigateway.AuthorizationType_NONE,
-		RequestValidator:  validator,
-	}))
-
-	fixPreflightForBinary(api)
-	addGatewayResponses(api, cfg)
-
+// protectStage puts the web ACL in front of the stage when cfg.WAF is set,
+// and otherwise says, for cdk-nag, why this stage goes without one.
+func protectStage(stack awscdk.Stack, cfg Config, stage awsapigateway.Stage) {
 	if cfg.WAF {
-		newWebACL(stack, cfg, api.DeploymentStage())
-	} else {
-		cdknag.NagSuppressions_AddResourceSuppressions(api.DeploymentStage(), &[]*cdknag.NagPackSuppression{
-			{Id: jsii.String("AwsSolutions-APIG3"), Reason: jsii.String(
-				"waf=false for this stage (the default outside prod): the stage is throttled and /hello is authenticated; -c waf=true adds the web ACL.")},
-		}, jsii.Bool(false))
+		newWebACL(stack, cfg, stage)
+		return
 	}
-	return api, accessLogs
+	cdknag.NagSuppressions_AddResourceSuppressions(stage, &[]*cdknag.NagPackSuppression{
+		{Id: jsii.String("AwsSolutions-APIG3"), Reason: jsii.String(
+			"waf=false for this stage (the default outside prod): the stage is throttled and /hello is authenticated; -c waf=true adds the web ACL.")},
+	}, jsii.Bool(false))
 }
 
 // fixPreflightForBinary makes the CORS preflight work with binaryMediaTypes
