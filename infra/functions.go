@@ -1,7 +1,6 @@
 package main
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -14,6 +13,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"github.com/r2r/r2r/weborigin"
 )
 
 // imageExcludes keep the API image's build context small and free of
@@ -181,17 +181,17 @@ func newAPIFunction(stack awscdk.Stack, cfg Config, image awslambda.DockerImageC
 // get in, since the URL bypasses the API's throttling and logging.
 func newStreamURL(stack awscdk.Stack, cfg Config, alias awslambda.Alias) awslambda.FunctionUrl {
 	auth := awslambda.FunctionUrlAuthType_AWS_IAM
-	headers := append(slices.Clone(corsHeaders),
+	headers := append(weborigin.AllowHeaders(),
 		// What a browser signing with SigV4 sends.
 		"X-Amz-Date", "X-Amz-Security-Token", "X-Amz-Content-Sha256")
 	if cfg.StreamURLAuth == StreamURLAuthNone {
 		auth = awslambda.FunctionUrlAuthType_NONE
-		headers = slices.Clone(corsHeaders)
+		headers = weborigin.AllowHeaders()
 	}
 	// The API's CORS rules; Lambda answers the preflight itself (OPTIONS is
 	// implied and not an allowed value here).
 	var methods []awslambda.HttpMethod
-	for _, m := range corsMethods {
+	for _, m := range weborigin.AllowMethods() {
 		if m != "OPTIONS" {
 			methods = append(methods, awslambda.HttpMethod(m))
 		}
@@ -203,7 +203,7 @@ func newStreamURL(stack awscdk.Stack, cfg Config, alias awslambda.Alias) awslamb
 			AllowedOrigins: jsii.Strings(cfg.CORSAllowOrigins...),
 			AllowedMethods: &methods,
 			AllowedHeaders: jsii.Strings(headers...),
-			ExposedHeaders: jsii.Strings("X-Request-Id"),
+			ExposedHeaders: jsii.Strings(weborigin.ExposeHeaders()...),
 			MaxAge:         awscdk.Duration_Hours(jsii.Number(1)),
 		},
 	})

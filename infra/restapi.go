@@ -13,12 +13,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
-)
-
-// corsMethods and corsHeaders are the seed's CORS preflight settings.
-var (
-	corsMethods = []string{"GET", "POST", "PUT", "DELETE", "OPTIONS"}
-	corsHeaders = []string{"Content-Type", "Authorization"}
+	"github.com/r2r/r2r/weborigin"
 )
 
 // restAPIName is the REST API's name, and the ApiName dimension of its metrics.
@@ -86,8 +81,8 @@ func newRestAPIStage(stack awscdk.Stack, cfg Config) (awsapigateway.RestApi, aws
 		Description: jsii.String(fmt.Sprintf("r2r REST API (%s)", cfg.Stage)),
 		DefaultCorsPreflightOptions: &awsapigateway.CorsOptions{
 			AllowOrigins: jsii.Strings(cfg.CORSAllowOrigins...),
-			AllowMethods: jsii.Strings(corsMethods...),
-			AllowHeaders: jsii.Strings(corsHeaders...),
+			AllowMethods: jsii.Strings(weborigin.AllowMethods()...),
+			AllowHeaders: jsii.Strings(weborigin.AllowHeaders()...),
 		},
 		// The Go adapter base64-encodes every non-text body and sets
 		// isBase64Encoded; API Gateway decodes it only when the request's
