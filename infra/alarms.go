@@ -78,10 +78,11 @@ type alarm struct {
 	rollback bool
 }
 
-// newAlarms are the alarms on what clients are served: the seed's three
-// (function error rate > 5 %, duration near the timeout, 5XX > 10 in 5
-// minutes) and those a careful team adds (throttles, p99 latency, 4XX rate,
-// the streaming function's error rate). Lambda metrics are the live aliases'
+// newAlarms are the alarms on what clients are served: failed invocations
+// (function error rate > 5 %), invocations near the timeout, 5XX > 10 in 5
+// minutes, and the signs of a version or a stage in trouble that these miss
+// (throttles, p99 latency, 4XX rate, the streaming function's error rate).
+// Lambda metrics are the live aliases'
 // (the version serving, a canary included), API Gateway metrics this stage's
 // (ApiName alone would mix in other stages' APIs, all named "R2R API").
 //

@@ -29,8 +29,10 @@ func addHelloRoute(stack awscdk.Stack, api awsapigateway.RestApi, pool awscognit
 
 // addAPIRoutes proxies /api and /api/{proxy+} to the API function: the app
 // routes everything below /api itself, so new endpoints need no
-// infrastructure change. No authorizer yet (seed). It returns /api/hello,
-// under which the stream route hangs.
+// infrastructure change. No authorizer: the docs, health and hello endpoints
+// are public, and one proxy resource cannot carry an authorizer per route, so
+// a route that needs a signed-in user verifies the pool's token in the app.
+// It returns /api/hello, under which the stream route hangs.
 func addAPIRoutes(api awsapigateway.RestApi, apiFn awslambda.IFunction, validator awsapigateway.IRequestValidator) awsapigateway.Resource {
 	apiIntegration := awsapigateway.NewLambdaIntegration(apiFn, &awsapigateway.LambdaIntegrationOptions{
 		Proxy:           jsii.Bool(true),
