@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/r2r/r2r/weborigin"
 )
 
 // Tests of operations (alarms, dashboard, deploys, saved queries) and
@@ -481,7 +483,7 @@ func TestStreamFunctionURL(t *testing.T) {
 			assertEqual(t, "Cors.AllowOrigins", cors["AllowOrigins"], tt.origins)
 			assertEqual(t, "Cors.AllowMethods", cors["AllowMethods"], []any{"GET", "POST", "PUT", "DELETE"})
 			headers := cors["AllowHeaders"].([]any)
-			for _, h := range corsHeaders {
+			for _, h := range weborigin.AllowHeaders() {
 				if !strings.Contains(describe(headers), `"`+h+`"`) {
 					t.Errorf("Cors.AllowHeaders = %v, want %s", headers, h)
 				}

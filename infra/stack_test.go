@@ -144,7 +144,8 @@ func assertEqual(t *testing.T, what string, got, want any) {
 func TestAPIFunction(t *testing.T) {
 	// GIVEN the stack synthesized with cdk.json's defaults
 	s := prod(t)
-	// THEN a function runs the Docker image built for arm64, sized and configured as the seed says
+	// THEN a function runs the Docker image built for arm64, with the memory, timeout (API Gateway's
+	// 29 s), environment, tracing and JSON logging the app expects
 	hasResourceProperties(t, s, "AWS::Lambda::Function", map[string]any{
 		"PackageType":   "Image",
 		"Architectures": []any{"arm64"},
@@ -245,7 +246,7 @@ func TestCORSPreflight(t *testing.T) {
 	// GIVEN the stack with the default origins ["*"]
 	s := prod(t)
 	// WHEN a browser sends a preflight to any routed path
-	// THEN an unauthenticated mock answers with the seed's CORS headers
+	// THEN an unauthenticated mock answers with the methods and headers the API allows
 	for _, path := range []string{"/api", "/api/{proxy+}", "/api/hello", "/api/hello/stream", "/hello"} {
 		t.Run(path, func(t *testing.T) {
 			m := s.method(t, path, "OPTIONS")
@@ -305,7 +306,7 @@ func TestAuthorization(t *testing.T) {
 	assertEqual(t, "authorizer ProviderARNs", props(auth)["ProviderARNs"], []any{map[string]any{"Fn::GetAtt": []any{poolID, "Arn"}}})
 
 	// WHEN a client calls /api
-	// THEN no authorizer runs (seed: no auth initially)
+	// THEN no authorizer runs (the endpoints are public; the app checks tokens where a route needs them)
 	for _, path := range []string{"/api", "/api/{proxy+}", "/api/hello"} {
 		m := s.method(t, path, "ANY")
 		assertEqual(t, path+" ANY AuthorizationType", m["AuthorizationType"], "NONE")

@@ -1,7 +1,9 @@
-// Package weborigin parses the CORS allow-lists of the r2r stack and matches
-// browsers' Origin headers against them. The API, cmd/hello and the CDK app
-// (a module of its own, which cannot import internal packages) all use it, so
-// an origin allowed in one place is allowed, spelled the same way, in all.
+// Package weborigin holds the CORS rules of the r2r stack: it parses the
+// allow-lists of origins and matches browsers' Origin headers against them,
+// and it lists the methods and headers a cross-origin request may use. The
+// API, cmd/hello and the CDK app (a module of its own, which cannot import
+// internal packages) all use it, so an origin, method or header allowed in
+// one place is allowed, spelled the same way, in all.
 //
 // An origin is compared in the form browsers serialise it (RFC 6454, the
 // WHATWG URL standard): scheme and host in lower case, the scheme's default
