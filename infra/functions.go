@@ -211,7 +211,7 @@ func newStreamURL(stack awscdk.Stack, cfg Config, alias awslambda.Alias) awslamb
 		// AwsSolutions has no Function URL rule (cdk-nag's LambdaFunctionUrlAuth
 		// is in no pack); the packs that flag a public function do so on the
 		// permission the URL adds. Say why here, whichever pack is added.
-		reason := jsii.String("streamUrlAuth=NONE was chosen for this stage: the streaming Function URL is public like /api (no auth by design of the seed); " +
+		reason := jsii.String("streamUrlAuth=NONE was chosen for this stage: the streaming Function URL is public like /api, whose routes decide sign-in themselves; " +
 			"the app itself limits what it serves, and the default AWS_IAM is restored by removing the context key.")
 		var suppressions []*cdknag.NagPackSuppression
 		for _, id := range []string{
