@@ -28,9 +28,9 @@ func newWebACL(stack awscdk.Stack, cfg Config, stage awsapigateway.Stage) awswaf
 			SampledRequestsEnabled:   jsii.Bool(true),
 		}
 	}
-	managed := func(priority float64, name string, excluded ...string) *awswafv2.CfnWebACL_RuleProperty {
+	managed := func(priority float64, name string, countOnly ...string) *awswafv2.CfnWebACL_RuleProperty {
 		var overrides []any
-		for _, rule := range excluded {
+		for _, rule := range countOnly {
 			overrides = append(overrides, &awswafv2.CfnWebACL_RuleActionOverrideProperty{
 				Name:        jsii.String(rule),
 				ActionToUse: &awswafv2.CfnWebACL_RuleActionProperty{Count: &awswafv2.CfnWebACL_CountActionProperty{}},
