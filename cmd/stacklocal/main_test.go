@@ -355,6 +355,7 @@ func TestStack(t *testing.T) {
 			{"expired, signed by another key", resign(t, idToken, func(c map[string]any) { c["exp"] = float64(time.Now().Add(-time.Hour).Unix()) }), 401},
 			{"Bearer prefix", "Bearer " + idToken, 401},
 		}
+		t.Run("browser", func(t *testing.T) { browserTest(t, s, idToken) })
 		for _, tt := range tests {
 			var h []string
 			if tt.token != "" {
