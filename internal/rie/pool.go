@@ -54,7 +54,11 @@ func (p *Pool) Invoke(ctx context.Context, requestID string, event []byte) ([]by
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	if e == nil {
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if e == nil || closed {
+		// Stop has taken (or is taking) every emulator, free ones included.
 		return nil, ErrPoolStopped
 	}
 	out, err := e.InvokeID(ctx, requestID, event)
