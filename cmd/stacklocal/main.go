@@ -101,6 +101,14 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if (o.userPoolID == "") != (o.clientIDs == "") {
 		return nil, errors.New("-user-pool-id and -client-id go together")
 	}
+	if o.rie != "" {
+		// The emulators run in each bootstrap's directory.
+		abs, err := filepath.Abs(o.rie)
+		if err != nil {
+			return nil, err
+		}
+		o.rie = abs
+	}
 	if o.stack == "" {
 		o.stack = "R2RStack"
 		if o.stage != "prod" {
