@@ -62,7 +62,7 @@ type stack struct {
 
 // buildBootstraps builds the API (with the test-only routes) and /hello
 // functions for this machine.
-func buildBootstraps(t *testing.T) (api, hello string) {
+func buildBootstraps(t testing.TB) (api, hello string) {
 	t.Helper()
 	dir := t.TempDir()
 	api, hello = filepath.Join(dir, "api"), filepath.Join(dir, "hello")

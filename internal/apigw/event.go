@@ -37,7 +37,7 @@ type requestInfo struct {
 
 func newRequestInfo(r *http.Request, stage string, now time.Time) *requestInfo {
 	ri := &requestInfo{
-		requestID:         uuid(),
+		requestID: uuid(),
 		// 11 bytes: the 16 characters of AWS's ("ATfSdF7nPHcErRA=").
 		extendedRequestID: base64.StdEncoding.EncodeToString(randBytes(11)),
 		traceID:           fmt.Sprintf("Root=1-%08x-%s", now.Unix(), hex.EncodeToString(randBytes(12))),
