@@ -32,6 +32,7 @@ type cognito struct {
 type createdPool struct {
 	logicalID, poolID string
 	clientIDs         []string
+	clientLogicalIDs  []string // the template's, in the order of clientIDs
 }
 
 // startCognito starts moto_server on a free loopback port and creates the
@@ -55,7 +56,13 @@ func startCognito(ctx context.Context, o *options, api *apigw.API, stdout, stder
 		for id := range api.UserPools {
 			clients := strings.Split(o.clientIDs, ",")
 			c.verifier.Pools[id] = apigw.PoolKeys{Issuer: issuer, JWKSURL: issuer + "/.well-known/jwks.json", ClientIDs: clients}
-			c.pools = append(c.pools, createdPool{logicalID: id, poolID: o.userPoolID, clientIDs: clients})
+			cp := createdPool{logicalID: id, poolID: o.userPoolID, clientIDs: clients}
+			for _, cl := range api.UserPools[id].Clients {
+				cp.clientLogicalIDs = append(cp.clientLogicalIDs, cl.ID)
+			}
+			// The given app clients stand for the template's, in order.
+			cp.clientLogicalIDs = cp.clientLogicalIDs[:min(len(cp.clientLogicalIDs), len(clients))]
+			c.pools = append(c.pools, cp)
 		}
 		return c, nil
 	}
@@ -190,22 +197,41 @@ func (c *cognito) createPool(ctx context.Context, pool *apigw.UserPool) (created
 			return createdPool{}, fmt.Errorf("app client %s: %w", cl.ID, err)
 		}
 		cp.clientIDs = append(cp.clientIDs, co.UserPoolClient.ClientId)
+		cp.clientLogicalIDs = append(cp.clientLogicalIDs, cl.ID)
 	}
 	return cp, nil
 }
 
-// functionEnv is what the functions get to reach the local endpoint, for the
-// code that talks to Cognito itself.
-func (c *cognito) functionEnv() []string {
-	if c.endpoint == "" || len(c.pools) == 0 {
-		return nil
+// functionEnv resolves the function's variables that name the template's
+// user pool or app client to the ids they have here, and, where the function
+// is given a pool of the local endpoint, adds COGNITO_JWKS_URL: the app
+// verifies that pool's tokens against the local keys.
+func (c *cognito) functionEnv(fn *apigw.Function) ([]string, error) {
+	var env []string
+	jwks := ""
+	for _, k := range sortedKeys(fn.EnvRefs) {
+		ref := fn.EnvRefs[k]
+		id := ""
+		for _, p := range c.pools {
+			switch {
+			case p.logicalID == ref:
+				id = p.poolID
+				if c.endpoint != "" {
+					jwks = c.endpoint + "/" + p.poolID + "/.well-known/jwks.json"
+				}
+			case len(p.clientIDs) > 0 && slices.Contains(p.clientLogicalIDs, ref):
+				id = p.clientIDs[slices.Index(p.clientLogicalIDs, ref)]
+			}
+		}
+		if id == "" {
+			return nil, fmt.Errorf("environment variable %s: %s was not created locally", k, ref)
+		}
+		env = append(env, k+"="+id)
 	}
-	p := c.pools[0]
-	env := []string{"COGNITO_USER_POOL_ID=" + p.poolID, "COGNITO_JWKS_URL=" + c.endpoint + "/" + p.poolID + "/.well-known/jwks.json"}
-	if len(p.clientIDs) > 0 {
-		env = append(env, "COGNITO_CLIENT_ID="+p.clientIDs[0])
+	if _, set := fn.Env["COGNITO_JWKS_URL"]; jwks != "" && !set {
+		env = append(env, "COGNITO_JWKS_URL="+jwks)
 	}
-	return env
+	return env, nil
 }
 
 // printSignIn prints the commands that create a user and call /hello.

@@ -255,7 +255,12 @@ func startFunctions(ctx context.Context, o *options, api *apigw.API, cog *cognit
 		for _, k := range sortedKeys(fn.Env) {
 			env = append(env, k+"="+fn.Env[k])
 		}
-		env = append(env, cog.functionEnv()...)
+		cogEnv, err := cog.functionEnv(fn)
+		if err != nil {
+			f.stop()
+			return nil, fmt.Errorf("function %s: %w", id, err)
+		}
+		env = append(env, cogEnv...)
 		cfg := rie.Config{RIE: o.rie, Command: []string{abs}, Env: env, Dir: filepath.Dir(abs),
 			Output: &prefixWriter{prefix: id + ": ", w: stderr}}
 		p, err := rie.NewPool(ctx, cfg, o.poolSize)

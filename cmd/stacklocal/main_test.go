@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -399,5 +400,24 @@ func TestRefusesUnsupported(t *testing.T) {
 	var ue *apigw.UnsupportedError
 	if !errors.As(err, &ue) || ue.Resource != "RestApiapiANYC8556C58" || ue.Property != "Integration.Type" {
 		t.Errorf("run = %v, want the refusal of RestApiapiANYC8556C58's Integration.Type", err)
+	}
+}
+
+// TestFunctionEnv: the template's references to the user pool and app client
+// become their local ids, with the local endpoint's keys for the app.
+func TestFunctionEnv(t *testing.T) {
+	c := &cognito{endpoint: "http://127.0.0.1:5000", pools: []createdPool{{
+		logicalID: "Pool", poolID: "us-east-1_abc", clientIDs: []string{"client1"}, clientLogicalIDs: []string{"Client"}}}}
+	fn := &apigw.Function{ID: "Fn", EnvRefs: map[string]string{"COGNITO_USER_POOL_ID": "Pool", "COGNITO_CLIENT_ID": "Client"}}
+	got, err := c.functionEnv(fn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"COGNITO_CLIENT_ID=client1", "COGNITO_USER_POOL_ID=us-east-1_abc", "COGNITO_JWKS_URL=http://127.0.0.1:5000/us-east-1_abc/.well-known/jwks.json"}
+	if !slices.Equal(got, want) {
+		t.Errorf("functionEnv = %q, want %q", got, want)
+	}
+	if _, err := c.functionEnv(&apigw.Function{EnvRefs: map[string]string{"X": "Other"}}); err == nil {
+		t.Error("functionEnv of a reference to a resource not created locally succeeded, want an error")
 	}
 }

@@ -14,6 +14,7 @@ package apigw
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -146,8 +147,12 @@ type Function struct {
 	MemoryMB    int
 	Timeout     time.Duration
 	Env         map[string]string
-	LogFormat   string // LoggingConfig.LogFormat
-	LogLevel    string // LoggingConfig.ApplicationLogLevel
+	// EnvRefs are the variables whose value is a Ref to a resource of the
+	// template (a user pool's or an app client's id): variable -> logical id,
+	// resolved by whoever creates those resources locally.
+	EnvRefs   map[string]string
+	LogFormat string // LoggingConfig.LogFormat
+	LogLevel  string // LoggingConfig.ApplicationLogLevel
 }
 
 // An Authorizer is a COGNITO_USER_POOLS authorizer.
@@ -631,6 +636,10 @@ func (l *loader) loadIntegration(id string, m *Method) error {
 		}
 	}
 	fn, qualifier, err := l.integrationTarget(in["Uri"])
+	var ue *UnsupportedError
+	if errors.As(err, &ue) {
+		return err // of the function itself
+	}
 	if err != nil {
 		return unsupported(id, "Integration.Uri", "%v", err)
 	}
@@ -661,7 +670,8 @@ func (l *loader) integrationTarget(uri json.RawMessage) (*Function, string, erro
 		}
 		switch t := l.t.Resources[id].Type; {
 		case t == "AWS::Lambda::Function" && attr == "Arn":
-			return l.function(id), "", nil
+			f, err := l.function(id)
+			return f, "", err
 		case t == "AWS::Lambda::Alias" && attr == "":
 			var name string
 			if err := l.prop(id, "Name", &name); err != nil {
@@ -671,7 +681,8 @@ func (l *loader) integrationTarget(uri json.RawMessage) (*Function, string, erro
 			if !ok || l.t.Resources[fid].Type != "AWS::Lambda::Function" {
 				return nil, "", fmt.Errorf("alias %s: FunctionName is not a function of the template", id)
 			}
-			return l.function(fid), name, nil
+			f, err := l.function(fid)
+			return f, name, err
 		default:
 			found = append(found, id)
 		}
@@ -679,9 +690,9 @@ func (l *loader) integrationTarget(uri json.RawMessage) (*Function, string, erro
 	return nil, "", fmt.Errorf("no Lambda function or alias of the template in %s (found %v)", uri, found)
 }
 
-func (l *loader) function(id string) *Function {
+func (l *loader) function(id string) (*Function, error) {
 	if f, ok := l.api.Functions[id]; ok {
-		return f
+		return f, nil
 	}
 	r := l.t.Resources[id]
 	f := &Function{ID: id, PackageType: "Zip", MemoryMB: 128, Timeout: 3 * time.Second}
@@ -696,10 +707,32 @@ func (l *loader) function(id string) *Function {
 		f.Timeout = time.Duration(timeout) * time.Second
 	}
 	var env struct {
-		Variables map[string]string `json:"Variables"`
+		Variables map[string]json.RawMessage `json:"Variables"`
 	}
-	l.prop(id, "Environment", &env)
-	f.Env = env.Variables
+	if err := l.prop(id, "Environment", &env); err != nil {
+		return nil, err
+	}
+	f.Env, f.EnvRefs = map[string]string{}, map[string]string{}
+	for k, raw := range env.Variables {
+		var v string
+		if json.Unmarshal(raw, &v) == nil {
+			f.Env[k] = v
+			continue
+		}
+		ref, attr, ok := refID(raw)
+		typ := l.t.Resources[ref].Type
+		if !ok || attr != "" || (typ != "AWS::Cognito::UserPool" && typ != "AWS::Cognito::UserPoolClient") {
+			return nil, unsupported(id, "Environment.Variables."+k, "only literals and the Ref of a user pool or app client are resolved locally, have %s", raw)
+		}
+		f.EnvRefs[k] = ref
+		if typ == "AWS::Cognito::UserPoolClient" {
+			if pid, _, ok := refID(l.t.Resources[ref].Properties["UserPoolId"]); ok {
+				l.userPool(pid)
+			}
+		} else {
+			l.userPool(ref)
+		}
+	}
 	var logging struct {
 		LogFormat           string `json:"LogFormat"`
 		ApplicationLogLevel string `json:"ApplicationLogLevel"`
@@ -707,7 +740,7 @@ func (l *loader) function(id string) *Function {
 	l.prop(id, "LoggingConfig", &logging)
 	f.LogFormat, f.LogLevel = logging.LogFormat, logging.ApplicationLogLevel
 	l.api.Functions[id] = f
-	return f
+	return f, nil
 }
 
 func (l *loader) loadMock(id string, m *Method, in map[string]json.RawMessage) error {

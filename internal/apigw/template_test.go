@@ -179,6 +179,9 @@ func TestLoadRefuses(t *testing.T) {
 			ir := props(res, "RestApiOPTIONS6AA64D2D")["Integration"].(map[string]any)["IntegrationResponses"].([]any)
 			ir[0].(map[string]any)["ResponseParameters"].(map[string]any)["method.response.header.Access-Control-Allow-Origin"] = "method.request.header.Origin"
 		}, "RestApiOPTIONS6AA64D2D", "Integration.IntegrationResponses[0].ResponseParameters.method.response.header.Access-Control-Allow-Origin", "literal"},
+		{"environment from another resource", func(res map[string]any) {
+			props(res, "HelloFunctionD909AE8C")["Environment"].(map[string]any)["Variables"].(map[string]any)["ROLE"] = map[string]any{"Fn::GetAtt": []any{"HelloFunctionRoleDCB4E51B", "Arn"}}
+		}, "HelloFunctionD909AE8C", "Environment.Variables.ROLE", "only literals"},
 		{"integration property", func(res map[string]any) {
 			props(res, "RestApiapiANYC8556C58")["Integration"].(map[string]any)["CacheKeyParameters"] = []any{"x"}
 		}, "RestApiapiANYC8556C58", "Integration.CacheKeyParameters", "not emulated"},
@@ -246,5 +249,27 @@ func TestMatch(t *testing.T) {
 		if got != tt.want || !cmp.Equal(params, tt.params) {
 			t.Errorf("match(%q) = %q %v, want %q %v", tt.path, got, params, tt.want, tt.params)
 		}
+	}
+}
+
+// TestEnvRefs: a function's variables naming the user pool or app client
+// are kept as references, to be resolved to the ids they have locally.
+func TestEnvRefs(t *testing.T) {
+	data := mutate(t, readFile(t, stackTemplate), func(res map[string]any) {
+		v := props(res, "ApiFunctionCE271BD4")["Environment"].(map[string]any)["Variables"].(map[string]any)
+		v["COGNITO_USER_POOL_ID"] = map[string]any{"Ref": "UserPool6BA7E5F2"}
+		v["COGNITO_CLIENT_ID"] = map[string]any{"Ref": "UserPoolAppClientDD0407EC"}
+	})
+	api, err := Load(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := api.Functions["ApiFunctionCE271BD4"]
+	want := map[string]string{"COGNITO_USER_POOL_ID": "UserPool6BA7E5F2", "COGNITO_CLIENT_ID": "UserPoolAppClientDD0407EC"}
+	if diff := cmp.Diff(want, f.EnvRefs); diff != "" {
+		t.Errorf("EnvRefs (-want +got):\n%s", diff)
+	}
+	if f.Env["STAGE"] != "prod" {
+		t.Errorf("Env[STAGE] = %q, want prod: literals are kept beside references", f.Env["STAGE"])
 	}
 }
