@@ -92,6 +92,17 @@ func startStack(t *testing.T) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// An integration timeout of 2 s on /api/{proxy+} (the stack's is 29 s),
+	// so the test sees the 504 soon.
+	var tpl map[string]any
+	if err := json.Unmarshal(data, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	proxy := tpl["Resources"].(map[string]any)["RestApiapiproxyANY9A5715D2"].(map[string]any)["Properties"].(map[string]any)
+	proxy["Integration"].(map[string]any)["TimeoutInMillis"] = 2000
+	if data, err = json.Marshal(tpl); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(cdkOut, "R2RStack.template.json"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -319,6 +330,19 @@ func TestStack(t *testing.T) {
 		}
 		if strings.Contains(s.stderr.String(), "restarting an emulator") {
 			t.Errorf("an emulator was restarted: the function process did not survive the panic")
+		}
+	})
+	t.Run("integration timeout", func(t *testing.T) {
+		resp, body := get(t, s.base+"/api/_test/slow?ms=4000")
+		if resp.StatusCode != 504 || !strings.Contains(body, `"detail":"Gateway Timeout","status_code":504`) {
+			t.Errorf("GET /prod/api/_test/slow?ms=4000 = %d %q, want the INTEGRATION_TIMEOUT gateway response", resp.StatusCode, body)
+		}
+		// The emulator stuck in that invocation is replaced: both of the
+		// pool's answer again.
+		for range 4 {
+			if resp, _ := get(t, s.base+"/api/hello"); resp.StatusCode != 200 {
+				t.Errorf("after the timeout, GET /prod/api/hello = %d, want 200", resp.StatusCode)
+			}
 		}
 	})
 	t.Run("burst", func(t *testing.T) {
