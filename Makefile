@@ -25,11 +25,15 @@ bootstrap_path = bin/bootstrap$(if $(filter arm64,$(1)),,-$(1))
 
 .PHONY: help check run dev test test-go test-adapters test-infra lint-cfn lint-workflows fuzz lint vet staticcheck vulncheck bench \
         synth diff deploy destroy clean \
-        build image coldstart lint-docker rie test-image
+        build image coldstart lint-docker rie test-image local
 
 ## run: serve the API locally on :8000 (PORT overrides)
 run:
 	$(GO) run ./cmd/api
+
+## local: the synthesized stack of STAGE on localhost (http://127.0.0.1:3000/STAGE/): the REST API as API Gateway serves it, each function under RIE, the user pool in moto_server; no Docker (LOCAL_FLAGS for -cdk-out, -addr, -pool, -user-pool-id)
+local: $(RIE)
+	$(GO) run ./cmd/stacklocal -stage $(STAGE) -rie $(RIE) $(LOCAL_FLAGS)
 
 ## dev: serve the API with hot reload
 dev:
