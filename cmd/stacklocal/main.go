@@ -140,6 +140,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("%s: %w", tplPath, err)
 	}
+	for _, n := range api.NotEmulated {
+		fmt.Fprintf(stderr, "stacklocal: not emulated: %s\n", n)
+	}
 
 	cognito, err := startCognito(ctx, o, api, stdout, stderr)
 	if err != nil {

@@ -68,6 +68,11 @@ type resource struct {
 
 // API is what Load read from a template: one REST API and one stage.
 type API struct {
+	// NotEmulated lists the resources of the template that change how
+	// requests are handled on AWS but not here (AWS WAF), as "id (type):
+	// reason", for the program to say so at start.
+	NotEmulated []string
+
 	Name             string
 	Stage            string
 	StageVariables   map[string]string // nil when the stage has none
@@ -264,7 +269,10 @@ func (l *loader) load() error {
 	ids := slices.Sorted(maps.Keys(l.t.Resources))
 	for _, id := range ids {
 		r := l.t.Resources[id]
-		if _, ok := ignoredTypes[r.Type]; ok {
+		if reason, ok := ignoredTypes[r.Type]; ok {
+			if strings.HasPrefix(r.Type, "AWS::WAFv2::") {
+				l.api.NotEmulated = append(l.api.NotEmulated, fmt.Sprintf("%s (%s): %s", id, r.Type, reason))
+			}
 			continue
 		}
 		known, ok := knownProperties[r.Type]

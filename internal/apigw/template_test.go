@@ -76,6 +76,10 @@ func TestLoadStack(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("resources and methods (-want +got):\n%s", diff)
 	}
+	// prod has AWS WAF, which filters requests on AWS but not here: said, not hidden.
+	if len(api.NotEmulated) != 3 || !strings.Contains(strings.Join(api.NotEmulated, "\n"), "AWS::WAFv2::WebACL") {
+		t.Errorf("NotEmulated = %q, want the three WAF resources", api.NotEmulated)
+	}
 	if api.Stage != "prod" {
 		t.Errorf("Stage = %q, want prod", api.Stage)
 	}
