@@ -23,7 +23,7 @@ RIE            := bin/aws-lambda-rie
 # suffix, so an amd64 build never passes for the arm64 one.
 bootstrap_path = bin/bootstrap$(if $(filter arm64,$(1)),,-$(1))
 
-.PHONY: help check run dev test test-go test-adapters test-infra lint-cfn lint-workflows fuzz lint vet staticcheck vulncheck bench \
+.PHONY: help check run dev test test-go test-adapters test-infra lint-cfn lint-workflows fuzz lint vet staticcheck vulncheck bench bench-load \
         synth diff deploy destroy clean \
         build image coldstart lint-docker rie test-image local
 
@@ -102,6 +102,10 @@ vulncheck:
 ## bench: the benchmarks
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## bench-load: bin/api under wrk beside a bare net/http server, in one run: requests/s, p50, p99 and the ratios (needs wrk; DURATION, WRK_FLAGS)
+bench-load:
+	bash scripts/bench-load.sh
 
 ## synth, diff, deploy, destroy: the stage STAGE (default prod: stack R2RStack, else R2RStack-STAGE; deploy also deploys the account stack R2RAccount when missing; deploy needs AWS credentials and Docker)
 STAGE ?= prod

@@ -2,7 +2,7 @@
 # Builds the API's Lambda bootstrap (cmd/api) for linux: the one place that
 # says how. `make build` and the Dockerfile both run this script, so the binary
 # in bin/ and the one in the image come from the same flags (cmd/api's
-# TestBuildFlags fails if they drift apart).
+# TestBuildFlags checks the flags in the binary this script builds).
 #
 #   GOARCH   target architecture: arm64 (default, what Lambda runs) or amd64
 #   VERSION  reported by /api/healthz (main.version); default: the git
@@ -23,7 +23,8 @@ set -eu
 cd "$(dirname "$0")/.."
 
 # The Go release: the Makefile's GOTOOLCHAIN and the Dockerfile's golang
-# image tag name the same one (TestBuildFlags checks the three agree).
+# image tag name the same one (TestBuildFlags checks the binary's release is
+# the Makefile's).
 GO_RELEASE=go1.27.3
 export GOTOOLCHAIN="${GOTOOLCHAIN:-$GO_RELEASE}"
 
