@@ -88,7 +88,11 @@ func emitRequestMetrics(e *emf.Emitter, stage string, rs *requestState, status i
 	e.Emit(time.Now(), fields, metrics...)
 }
 
-// statusWriter records the status and size of a response for the access log.
+// statusWriter records the status and size of a response for the access log,
+// and whether the status line has left (been written to the ResponseWriter
+// below, net/http's or the adapter's, after which it cannot change) for
+// recoverPanics. One serves both: observe puts it in place, recoverPanics
+// finds it.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
@@ -120,3 +124,7 @@ func (w *statusWriter) Flush() {
 	}
 	http.NewResponseController(w.ResponseWriter).Flush()
 }
+
+// started reports whether the status line has left: a 1xx does not count,
+// a final status, a body byte or a flush does.
+func (w *statusWriter) started() bool { return w.status != 0 }

@@ -28,7 +28,11 @@ const (
 // same way, logged as a warning: it is a deliberate abort, not a bug.
 func recoverPanics(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hw := &headerWatch{ResponseWriter: w}
+		sw, ok := w.(*statusWriter) // observe's, when recoverPanics runs inside it
+		if !ok {
+			sw = &statusWriter{ResponseWriter: w}
+			w = sw
+		}
 		defer func() {
 			v := recover()
 			if v == nil {
@@ -44,16 +48,16 @@ func recoverPanics(next http.Handler) http.Handler {
 				stack = debug.Stack()
 			}
 			outcome := panicAnswered
-			if hw.wrote {
+			if sw.started() {
 				outcome = panicCut
 			}
 			logPanic(r, v, stack, outcome)
-			if hw.wrote {
+			if sw.started() {
 				panic(http.ErrAbortHandler)
 			}
 			writeError(w, r, http.StatusInternalServerError, "", nil)
 		}()
-		next.ServeHTTP(hw, r)
+		next.ServeHTTP(w, r)
 	})
 }
 
@@ -77,30 +81,3 @@ type handlerPanic struct {
 
 // String is what net/http logs should a handlerPanic ever reach it.
 func (p *handlerPanic) String() string { return fmt.Sprintf("%v\n\n%s", p.value, p.stack) }
-
-// headerWatch knows whether the status line has left: been written to the
-// ResponseWriter below, net/http's or the adapter's, after which it cannot
-// change.
-type headerWatch struct {
-	http.ResponseWriter
-	wrote bool
-}
-
-func (w *headerWatch) WriteHeader(code int) {
-	if code >= 200 {
-		w.wrote = true
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *headerWatch) Write(p []byte) (int, error) {
-	w.wrote = true
-	return w.ResponseWriter.Write(p)
-}
-
-func (w *headerWatch) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func (w *headerWatch) Flush() {
-	w.wrote = true
-	http.NewResponseController(w.ResponseWriter).Flush()
-}
