@@ -308,14 +308,18 @@ func joinedHeaderValue(vs []string) string {
 	return strings.Join(responseHeaderValues(vs), ",")
 }
 
-// errorResponse is a JSON error made by the adapter itself, in the API's
-// error shape, encoded for the request's source.
+// errorResponse is an error made by the adapter itself, encoded for the
+// request's source.
 func (h *Handler) errorResponse(in *inbound, status int, detail string) []byte {
-	return h.encode(in, status, errorHeader(), errorBody(in, status, detail))
+	return h.encode(in, status, h.errorHeader(), h.errorBody(in, status, detail))
 }
 
-// errorBody is the body of an adapter-made error: the API's error shape.
-func errorBody(in *inbound, status int, detail string) []byte {
+// errorBody is the body of an adapter-made error: WithErrorBody's, else
+// a plain JSON object of the status, the detail and the request id.
+func (h *Handler) errorBody(in *inbound, status int, detail string) []byte {
+	if h.cfg.errorBody != nil {
+		return h.cfg.errorBody(status, detail, in.info.requestID)
+	}
 	body := make([]byte, 0, 64+len(detail)+len(in.info.requestID))
 	body = append(body, `{"detail":`...)
 	body = jsonstr.Append(body, detail)
@@ -327,7 +331,7 @@ func errorBody(in *inbound, status int, detail string) []byte {
 }
 
 // errorHeader is the header of an adapter-made error.
-func errorHeader() http.Header {
+func (h *Handler) errorHeader() http.Header {
 	return http.Header{
 		"Content-Type":           {"application/json"},
 		"X-Content-Type-Options": {"nosniff"},
