@@ -85,7 +85,7 @@ func serveLambda(cfg api.Config, logger *slog.Logger, opts []api.Option) {
 
 // lambdaOptions configures the adapter from cfg.
 func lambdaOptions(cfg api.Config, logger *slog.Logger) []lambdahttp.Option {
-	opts := []lambdahttp.Option{lambdahttp.WithBasePath(cfg.BasePath), lambdahttp.WithLogger(logger)}
+	opts := []lambdahttp.Option{lambdahttp.WithBasePath(cfg.BasePath), lambdahttp.WithLogger(logger), lambdahttp.WithErrorBody(api.ErrorBody)}
 	if cfg.StreamResponses {
 		opts = append(opts, lambdahttp.WithResponseStreaming())
 	}

@@ -29,6 +29,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/r2r/r2r/apierror"
 	"github.com/r2r/r2r/weborigin"
 )
 
@@ -59,7 +60,7 @@ func newHandler(getenv func(string) string, logger *slog.Logger) (handler, error
 			// Reaching here without claims means the route was deployed without the
 			// authorizer or invoked directly: refuse rather than guess.
 			logger.WarnContext(ctx, "no Cognito claims in request context", "request_id", requestID)
-			return respond(http.StatusUnauthorized, errorBody{
+			return respond(http.StatusUnauthorized, &apierror.Error{
 				Detail:     http.StatusText(http.StatusUnauthorized),
 				StatusCode: http.StatusUnauthorized,
 				RequestID:  requestID,
@@ -72,13 +73,6 @@ func newHandler(getenv func(string) string, logger *slog.Logger) (handler, error
 // helloBody is the success response.
 type helloBody struct {
 	Message string `json:"message"`
-}
-
-// errorBody is the error shape shared with the r2r API.
-type errorBody struct {
-	Detail     string `json:"detail"`
-	StatusCode int    `json:"status_code"`
-	RequestID  string `json:"request_id"`
 }
 
 // callerName returns the cognito:username claim, else the email claim, else "".

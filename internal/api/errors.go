@@ -9,26 +9,23 @@ import (
 	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
+
+	"github.com/r2r/r2r/apierror"
 )
 
-// Error is the body of every error response the API sends. Detail is always
-// safe to show a client; the cause, when there is one, is logged and never sent.
-type Error struct {
-	Detail     string        `json:"detail" doc:"What went wrong, safe to show to a user." example:"Not Found"`
-	StatusCode int           `json:"status_code" doc:"The HTTP status code, repeated for clients that lose it." example:"404"`
-	RequestID  string        `json:"request_id" doc:"The request's id, as in the X-Request-Id header and the logs." example:"c8a3e0a4-6b1e-4bd4-9b6a-6f4f1f1d2a3b"`
-	Errors     []ErrorDetail `json:"errors,omitempty" doc:"For 422: one entry for each invalid input."`
-}
+// Error is the body of every error response the API sends (see apierror,
+// its one definition).
+type Error = apierror.Error
 
 // ErrorDetail names one invalid input of a 422 response.
-type ErrorDetail struct {
-	Location string `json:"location" doc:"Where the value was, e.g. query.name or body.items[0]." example:"query.name"`
-	Message  string `json:"message" doc:"What is wrong with it." example:"expected length <= 64"`
-	Value    any    `json:"value" doc:"The value that was sent."`
-}
+type ErrorDetail = apierror.Detail
 
-func (e *Error) Error() string  { return e.Detail }
-func (e *Error) GetStatus() int { return e.StatusCode }
+// ErrorBody is the body the API sends for an error it did not raise itself
+// (the Lambda adapter's: bad request, handler panic, oversized response):
+// the API's shape, with the detail a client may see for status.
+func ErrorBody(status int, detail, requestID string) []byte {
+	return apierror.Body(status, detailFor(status, detail), requestID)
+}
 
 // detailFor is the one place that decides what a client is told for a status.
 // Server errors never carry their cause: a generic text is all that leaves.

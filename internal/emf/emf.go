@@ -8,13 +8,14 @@
 package emf
 
 import (
-	"encoding/json"
 	"io"
 	"math"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/r2r/r2r/internal/jsonstr"
 )
 
 // Unit is a CloudWatch metric unit.
@@ -103,13 +104,13 @@ func (e *Emitter) encode(t time.Time, fields []Field, metrics []Metric) []byte {
 	b = append(b, `{"_aws":{"Timestamp":`...)
 	b = strconv.AppendInt(b, t.UnixMilli(), 10)
 	b = append(b, `,"CloudWatchMetrics":[{"Namespace":`...)
-	b = appendString(b, e.namespace)
+	b = jsonstr.Append(b, e.namespace)
 	b = append(b, `,"Dimensions":[[`...)
 	for i, d := range e.dimensions {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, d)
+		b = jsonstr.Append(b, d)
 	}
 	b = append(b, `]],"Metrics":[`...)
 	for i, m := range metrics {
@@ -117,39 +118,25 @@ func (e *Emitter) encode(t time.Time, fields []Field, metrics []Metric) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"Name":`...)
-		b = appendString(b, m.Name)
+		b = jsonstr.Append(b, m.Name)
 		b = append(b, `,"Unit":`...)
-		b = appendString(b, string(m.Unit))
+		b = jsonstr.Append(b, string(m.Unit))
 		b = append(b, '}')
 	}
 	b = append(b, `]}]}`...)
 	for _, f := range fields {
 		b = append(b, ',')
-		b = appendString(b, f.Name)
+		b = jsonstr.Append(b, f.Name)
 		b = append(b, ':')
-		b = appendString(b, f.Value)
+		b = jsonstr.Append(b, f.Value)
 	}
 	for _, m := range metrics {
 		b = append(b, ',')
-		b = appendString(b, m.Name)
+		b = jsonstr.Append(b, m.Name)
 		b = append(b, ':')
 		b = appendNumber(b, m.Value)
 	}
 	return append(b, '}', '\n')
-}
-
-// appendString writes s as a JSON string. Names and route patterns are plain
-// ASCII and take the fast path; anything else goes through encoding/json.
-func appendString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			q, _ := json.Marshal(s)
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
 
 // appendNumber writes v as a JSON number; NaN and infinities, which JSON

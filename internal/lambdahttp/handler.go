@@ -31,6 +31,7 @@ type config struct {
 	isText          func(contentType, contentEncoding string) bool
 	logger          *slog.Logger
 	streaming       bool // WithResponseStreaming
+	errorBody       func(status int, detail, requestID string) []byte // WithErrorBody, or nil
 }
 
 // Option configures a [Handler].
@@ -67,6 +68,16 @@ func WithBinaryPolicy(isText func(contentType, contentEncoding string) bool) Opt
 // panics, oversized responses). The default is slog.Default() at log time.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) { c.logger = l }
+}
+
+// WithErrorBody sets the body of the errors the adapter answers itself (an
+// undecodable request: 400; a handler panic or an oversized response: 500),
+// sent as application/json. f gets the status, the adapter's description
+// (which may name a cause: f decides what a client sees) and the platform's
+// request id (see [RequestIDFromContext]). Without it the body is
+// {"detail": description, "status_code": status, "request_id": id}.
+func WithErrorBody(f func(status int, detail, requestID string) []byte) Option {
+	return func(c *config) { c.errorBody = f }
 }
 
 // New returns a Handler that serves h.
@@ -126,7 +137,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	w := newResponseWriter()
 	defer w.release()
 	if !h.serve(w, r, &in) {
-		return h.errorResponse(&in, http.StatusInternalServerError, "internal server error"), nil
+		return h.errorResponse(&in, http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError)), nil
 	}
 	status, header, body := w.result()
 	out := h.encode(&in, status, header, body)

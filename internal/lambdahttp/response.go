@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/r2r/r2r/internal/jsonstr"
 )
 
 // maxResponseBytes is Lambda's limit on a buffered response payload, as its
@@ -199,7 +201,7 @@ func (h *Handler) encode(in *inbound, status int, hdr http.Header, body []byte) 
 		if t := http.StatusText(status); t != "" {
 			desc += " " + t
 		}
-		out = appendString(out, desc)
+		out = jsonstr.Append(out, desc)
 		if in.albMultiValue {
 			out = appendMultiValueHeaders(out, hdr, keys)
 		} else {
@@ -213,14 +215,14 @@ func (h *Handler) encode(in *inbound, status int, hdr http.Header, body []byte) 
 				if i > 0 {
 					out = append(out, ',')
 				}
-				out = appendString(out, responseHeaderValue(v))
+				out = jsonstr.Append(out, responseHeaderValue(v))
 			}
 			out = append(out, ']')
 		}
 	}
 	out = append(out, `,"body":`...)
 	if text {
-		out = appendString(out, body)
+		out = jsonstr.Append(out, body)
 		out = append(out, `,"isBase64Encoded":false}`...)
 	} else {
 		out = append(out, '"')
@@ -238,13 +240,13 @@ func appendMultiValueHeaders(out []byte, hdr http.Header, keys []string) []byte 
 		if i > 0 {
 			out = append(out, ',')
 		}
-		out = appendString(out, k)
+		out = jsonstr.Append(out, k)
 		out = append(out, ":["...)
 		for j, v := range hdr[k] {
 			if j > 0 {
 				out = append(out, ',')
 			}
-			out = appendString(out, responseHeaderValue(v))
+			out = jsonstr.Append(out, responseHeaderValue(v))
 		}
 		out = append(out, ']')
 	}
@@ -265,9 +267,9 @@ func appendJoinedHeaders(out []byte, hdr http.Header, keys []string) []byte {
 			out = append(out, ',')
 		}
 		first = false
-		out = appendString(out, k)
+		out = jsonstr.Append(out, k)
 		out = append(out, ':')
-		out = appendString(out, joinedHeaderValue(hdr[k]))
+		out = jsonstr.Append(out, joinedHeaderValue(hdr[k]))
 	}
 	return append(out, '}')
 }
@@ -284,7 +286,7 @@ func (h *Handler) appendALBSingleHeaders(out []byte, hdr http.Header, keys []str
 		if i > 0 {
 			out = append(out, ',')
 		}
-		out = appendString(out, k)
+		out = jsonstr.Append(out, k)
 		out = append(out, ':')
 		vs := hdr[k]
 		if len(vs) > 1 && k == "Set-Cookie" {
@@ -292,7 +294,7 @@ func (h *Handler) appendALBSingleHeaders(out []byte, hdr http.Header, keys []str
 				"dropped", len(vs)-1, "request_id", in.info.requestID)
 			vs = vs[len(vs)-1:]
 		}
-		out = appendString(out, joinedHeaderValue(vs))
+		out = jsonstr.Append(out, joinedHeaderValue(vs))
 	}
 	return append(out, '}')
 }
@@ -306,81 +308,32 @@ func joinedHeaderValue(vs []string) string {
 	return strings.Join(responseHeaderValues(vs), ",")
 }
 
-// errorResponse is a JSON error made by the adapter itself, in the API's
-// error shape, encoded for the request's source.
+// errorResponse is an error made by the adapter itself, encoded for the
+// request's source.
 func (h *Handler) errorResponse(in *inbound, status int, detail string) []byte {
-	return h.encode(in, status, errorHeader(), errorBody(in, status, detail))
+	return h.encode(in, status, h.errorHeader(), h.errorBody(in, status, detail))
 }
 
-// errorBody is the body of an adapter-made error: the API's error shape.
-func errorBody(in *inbound, status int, detail string) []byte {
+// errorBody is the body of an adapter-made error: WithErrorBody's, else
+// a plain JSON object of the status, the detail and the request id.
+func (h *Handler) errorBody(in *inbound, status int, detail string) []byte {
+	if h.cfg.errorBody != nil {
+		return h.cfg.errorBody(status, detail, in.info.requestID)
+	}
 	body := make([]byte, 0, 64+len(detail)+len(in.info.requestID))
 	body = append(body, `{"detail":`...)
-	body = appendString(body, detail)
+	body = jsonstr.Append(body, detail)
 	body = append(body, `,"status_code":`...)
 	body = strconv.AppendInt(body, int64(status), 10)
 	body = append(body, `,"request_id":`...)
-	body = appendString(body, in.info.requestID)
+	body = jsonstr.Append(body, in.info.requestID)
 	return append(body, '}')
 }
 
 // errorHeader is the header of an adapter-made error.
-func errorHeader() http.Header {
+func (h *Handler) errorHeader() http.Header {
 	return http.Header{
 		"Content-Type":           {"application/json"},
 		"X-Content-Type-Options": {"nosniff"},
 	}
-}
-
-// appendString appends s as a JSON string. Invalid UTF-8 becomes U+FFFD, as
-// encoding/json does; U+2028 and U+2029 are escaped so the output is also
-// valid JavaScript.
-func appendString[S ~string | ~[]byte](dst []byte, s S) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				dst = append(dst, '\\', c)
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		// At most 4 bytes: the conversion of a []byte does not allocate.
-		r, size := utf8.DecodeRuneInString(string(s[i:min(i+utf8.UTFMax, len(s))]))
-		if r == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

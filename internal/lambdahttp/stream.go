@@ -164,8 +164,8 @@ func (h *Handler) serveStream(w *streamWriter, r *http.Request, in *inbound, don
 			// discarding whatever the handler had buffered.
 			w.heads <- streamHead{
 				status: http.StatusInternalServerError,
-				header: errorHeader(),
-				body:   bytes.NewReader(errorBody(in, http.StatusInternalServerError, "internal server error")),
+				header: h.errorHeader(),
+				body:   bytes.NewReader(h.errorBody(in, http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError))),
 			}
 			w.pw.Close()
 			return
@@ -184,8 +184,8 @@ func (h *Handler) serveStream(w *streamWriter, r *http.Request, in *inbound, don
 func (h *Handler) streamError(in *inbound, status int, detail string) io.ReadCloser {
 	return streamResponse(in, streamHead{
 		status: status,
-		header: errorHeader(),
-		body:   bytes.NewReader(errorBody(in, status, detail)),
+		header: h.errorHeader(),
+		body:   bytes.NewReader(h.errorBody(in, status, detail)),
 	})
 }
 
