@@ -37,6 +37,7 @@ COPY cmd/api cmd/api
 COPY internal internal
 COPY weborigin weborigin
 COPY stagename stagename
+COPY apierror apierror
 # Declared here, not above: a RUN sees the build arguments declared before
 # it, so another version or architecture does not redo the module download.
 # BuildKit sets TARGETARCH from --platform; the default serves builders that

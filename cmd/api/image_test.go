@@ -10,7 +10,10 @@ import (
 	"debug/buildinfo"
 	"debug/elf"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -72,6 +75,39 @@ func TestBuildFlags(t *testing.T) {
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP {
 			t.Error("dynamically linked (PT_INTERP): want a static binary (CGO_ENABLED=0)")
+		}
+	}
+}
+
+// TestDockerfileCopiesEveryPackage: the image's build stage copies the
+// module's directories one by one (a cache layer each), so a package that
+// cmd/api starts to import from a new directory must be copied too, or the
+// image build, which runs only at deploy time, fails there.
+func TestDockerfileCopiesEveryPackage(t *testing.T) {
+	df, err := os.ReadFile(filepath.Join("..", "..", "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var copied []string
+	for _, line := range strings.Split(string(df), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 3 && f[0] == "COPY" && f[1] == f[2] {
+			copied = append(copied, strings.TrimSuffix(f[1], "/")+"/")
+		}
+	}
+	out, err := exec.Command("go", "list", "-deps", "-f",
+		`{{if .Module}}{{if eq .Module.Path "github.com/r2r/r2r"}}{{.ImportPath}}{{end}}{{end}}`, ".").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkgs := strings.Fields(string(out))
+	if len(pkgs) < 3 {
+		t.Fatalf("cmd/api's packages = %v: go list found too few", pkgs)
+	}
+	for _, p := range pkgs {
+		dir := strings.TrimPrefix(p, "github.com/r2r/r2r/") + "/"
+		if !slices.ContainsFunc(copied, func(c string) bool { return strings.HasPrefix(dir, c) }) {
+			t.Errorf("package %s is not copied by the Dockerfile's build stage (COPY lines: %v)", p, copied)
 		}
 	}
 }
