@@ -30,7 +30,7 @@ type config struct {
 	escapedBasePath string // basePath as it appears in an encoded path
 	isText          func(contentType, contentEncoding string) bool
 	logger          *slog.Logger
-	streaming       bool // WithResponseStreaming
+	streaming       bool                                              // WithResponseStreaming
 	errorBody       func(status int, detail, requestID string) []byte // WithErrorBody, or nil
 }
 
