@@ -329,7 +329,7 @@ func TestBadRequests(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			called := false
-			h := lambdahttp.New(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { called = true }))
+			h := lambdahttp.New(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { called = true }), withErrorFields)
 			r := decodeResponse(t, invoke(t, h, tc.event))
 			e := decodeAdapterError(t, r, http.StatusBadRequest)
 			if diff := cmp.Diff(adapterError{tc.detail, 400, tc.reqID}, e); diff != "" {

@@ -75,7 +75,7 @@ func WithLogger(l *slog.Logger) Option {
 // sent as application/json. f gets the status, the adapter's description
 // (which may name a cause: f decides what a client sees) and the platform's
 // request id (see [RequestIDFromContext]). Without it the body is
-// {"detail": description, "status_code": status, "request_id": id}.
+// {"message": description}, as API Gateway's own errors are.
 func WithErrorBody(f func(status int, detail, requestID string) []byte) Option {
 	return func(c *config) { c.errorBody = f }
 }

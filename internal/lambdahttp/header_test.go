@@ -277,7 +277,7 @@ func TestRequestHeaderRefusedAsNetHTTPDoes(t *testing.T) {
 						}
 					}
 				})
-				r := decodeResponse(t, invoke(t, lambdahttp.New(handler), src.build(t, c)))
+				r := decodeResponse(t, invoke(t, lambdahttp.New(handler, withErrorFields), src.build(t, c)))
 				if !tc.refused {
 					if r.StatusCode != http.StatusOK || !called {
 						t.Fatalf("statusCode = %d, handler called = %v; want 200 from the handler", r.StatusCode, called)
@@ -306,7 +306,7 @@ func TestRequestHeaderRefusedAsNetHTTPDoes(t *testing.T) {
 	}{{"stream apigw-v1", eventV1}, {"stream function-url", eventFunctionURL}} {
 		t.Run(tc.name, func(t *testing.T) {
 			called := false
-			h := lambdahttp.New(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }), lambdahttp.WithResponseStreaming())
+			h := lambdahttp.New(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }), lambdahttp.WithResponseStreaming(), withErrorFields)
 			c := clientRequest{method: "GET", target: "/", header: [][2]string{{"Host", "h"}, {"X-Injected", "a\r\nX-Evil: 1"}}}
 			s := invokeStream(t, h, tc.build(t, c))
 			if p := preludeOf(t, s); p["statusCode"] != 400.0 {

@@ -315,18 +315,15 @@ func (h *Handler) errorResponse(in *inbound, status int, detail string) []byte {
 }
 
 // errorBody is the body of an adapter-made error: WithErrorBody's, else
-// a plain JSON object of the status, the detail and the request id.
+// {"message": detail}, the shape of API Gateway's own error responses, so a
+// client sees one shape whether the gateway or the adapter refused.
 func (h *Handler) errorBody(in *inbound, status int, detail string) []byte {
 	if h.cfg.errorBody != nil {
 		return h.cfg.errorBody(status, detail, in.info.requestID)
 	}
-	body := make([]byte, 0, 64+len(detail)+len(in.info.requestID))
-	body = append(body, `{"detail":`...)
+	body := make([]byte, 0, 16+len(detail))
+	body = append(body, `{"message":`...)
 	body = jsonstr.Append(body, detail)
-	body = append(body, `,"status_code":`...)
-	body = strconv.AppendInt(body, int64(status), 10)
-	body = append(body, `,"request_id":`...)
-	body = jsonstr.Append(body, in.info.requestID)
 	return append(body, '}')
 }
 

@@ -312,11 +312,63 @@ func TestWithBinaryPolicy(t *testing.T) {
 	}
 }
 
-// adapterError is the JSON error body the adapter produces itself.
+// adapterError is the body withErrorFields writes: all the adapter passes to
+// WithErrorBody, so tests can check the status, detail and request id.
 type adapterError struct {
 	Detail     string `json:"detail"`
 	StatusCode int    `json:"status_code"`
 	RequestID  string `json:"request_id"`
+}
+
+var withErrorFields = lambdahttp.WithErrorBody(func(status int, detail, requestID string) []byte {
+	b, err := json.Marshal(adapterError{Detail: detail, StatusCode: status, RequestID: requestID})
+	if err != nil {
+		panic(err)
+	}
+	return b
+})
+
+// TestDefaultErrorBody: without WithErrorBody the adapter's own errors are
+// {"message": ...}, as API Gateway's are, whatever the source and mode.
+func TestDefaultErrorBody(t *testing.T) {
+	panics := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/panic" {
+			panic("boom")
+		}
+	})
+	badBody := func(ev map[string]any) { ev["body"], ev["isBase64Encoded"] = "not base64!!", true }
+	quiet := lambdahttp.WithLogger(slog.New(slog.DiscardHandler))
+	buffered := lambdahttp.New(panics, quiet)
+	streamed := lambdahttp.New(panics, quiet, lambdahttp.WithResponseStreaming())
+	for _, tc := range []struct {
+		name   string
+		stream bool
+		event  []byte
+		status int
+		want   string
+	}{
+		{"v1 bad body", false, eventWith(t, eventV1(t, clientRequest{method: "POST", target: "/"}), badBody), 400, `{"message":"request body is not valid base64"}`},
+		{"v2 panic", false, eventV2(t, clientRequest{method: "GET", target: "/panic"}, "$default"), 500, `{"message":"Internal Server Error"}`},
+		{"alb panic", false, eventALB(t, clientRequest{method: "GET", target: "/panic"}, true), 500, `{"message":"Internal Server Error"}`},
+		{"stream bad body", true, eventWith(t, eventFunctionURL(t, clientRequest{method: "POST", target: "/"}), badBody), 400, `{"message":"request body is not valid base64"}`},
+		{"stream panic", true, eventFunctionURL(t, clientRequest{method: "GET", target: "/panic"}), 500, `{"message":"Internal Server Error"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var status float64
+			var body string
+			if tc.stream {
+				s := invokeStream(t, streamed, tc.event)
+				status, _ = preludeOf(t, s)["statusCode"].(float64)
+				body, _ = s.rest(t)
+			} else {
+				r := decodeResponse(t, invoke(t, buffered, tc.event))
+				status, body = float64(r.StatusCode), string(r.bodyBytes(t))
+			}
+			if int(status) != tc.status || body != tc.want {
+				t.Errorf("response = %v %s, want %d %s", status, body, tc.status, tc.want)
+			}
+		})
+	}
 }
 
 func decodeAdapterError(t *testing.T, r response, wantStatus int) adapterError {
@@ -356,7 +408,7 @@ func TestPanicBecomes500AndServingContinues(t *testing.T) {
 			panic(http.ErrAbortHandler)
 		}
 		io.WriteString(w, "fine")
-	}), lambdahttp.WithLogger(logger))
+	}), lambdahttp.WithLogger(logger), withErrorFields)
 	for _, src := range sources {
 		t.Run(src.name, func(t *testing.T) {
 			logs.Reset()
@@ -390,7 +442,7 @@ func TestResponseTooLarge(t *testing.T) {
 	h := lambdahttp.New(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.Write(bytes.Repeat([]byte("x"), size))
-	}), lambdahttp.WithLogger(logger))
+	}), lambdahttp.WithLogger(logger), withErrorFields)
 	for _, src := range respSources(t) {
 		t.Run(src.name, func(t *testing.T) {
 			logs.Reset()

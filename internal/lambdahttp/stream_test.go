@@ -392,7 +392,7 @@ func TestStreamPanic(t *testing.T) {
 			panic(http.ErrAbortHandler)
 		}
 		io.WriteString(w, "fine")
-	}), lambdahttp.WithResponseStreaming(), lambdahttp.WithLogger(logger))
+	}), lambdahttp.WithResponseStreaming(), lambdahttp.WithLogger(logger), withErrorFields)
 
 	for _, src := range streamSources {
 		t.Run(src.name+"/before first write", func(t *testing.T) {
@@ -569,7 +569,7 @@ func TestStreamRequestSameAsBuffered(t *testing.T) {
 
 func TestStreamBadRequest(t *testing.T) {
 	called := false
-	h := lambdahttp.New(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }), lambdahttp.WithResponseStreaming())
+	h := lambdahttp.New(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }), lambdahttp.WithResponseStreaming(), withErrorFields)
 	payload := eventWith(t, eventFunctionURL(t, clientRequest{method: "POST", target: "/"}), func(ev map[string]any) {
 		ev["body"], ev["isBase64Encoded"] = "%%% not base64", true
 	})
