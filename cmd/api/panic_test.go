@@ -12,31 +12,18 @@ import (
 	"encoding/json"
 	"io"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/r2r/r2r/internal/api"
+	"github.com/r2r/r2r/internal/logtest"
 )
 
-// lockedBuffer collects log lines written from several goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// lines returns the JSON log lines with msg.
-func (b *lockedBuffer) lines(msg string) []map[string]any {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+// logLines returns the JSON log lines of logs with msg; other output
+// (the runtime's own) is skipped.
+func logLines(logs *logtest.Buffer, msg string) []map[string]any {
 	var out []map[string]any
-	for _, l := range strings.Split(b.buf.String(), "\n") {
+	for _, l := range strings.Split(logs.String(), "\n") {
 		var m map[string]any
 		if json.Unmarshal([]byte(l), &m) == nil && m["msg"] == msg {
 			out = append(out, m)
@@ -47,17 +34,17 @@ func (b *lockedBuffer) lines(msg string) []map[string]any {
 
 // checkOutcome checks the API's log lines of a late panic: the panic's
 // outcome, and an access log that records no success.
-func checkOutcome(t *testing.T, logs *lockedBuffer, cut bool) {
+func checkOutcome(t *testing.T, logs *logtest.Buffer, cut bool) {
 	t.Helper()
 	want := "panic before response: 500 sent"
 	if cut {
 		want = "panic after response started: response cut"
 	}
-	p := logs.lines("handler panic")
+	p := logLines(logs, "handler panic")
 	if len(p) != 1 || p[0]["outcome"] != want || p[0]["stack"] == nil {
 		t.Errorf("handler panic log lines = %v, want one with outcome %q and the stack", p, want)
 	}
-	a := logs.lines("request")
+	a := logLines(logs, "request")
 	if len(a) != 1 || a[0]["status"] != 500.0 || cut != (a[0]["aborted"] == true) {
 		t.Errorf("access log lines = %v, want one with status 500, aborted %t", a, cut)
 	}
@@ -68,7 +55,7 @@ func checkOutcome(t *testing.T, logs *lockedBuffer, cut bool) {
 func TestLatePanicBuffered(t *testing.T) {
 	for _, tt := range latePanics {
 		t.Run(tt.name, func(t *testing.T) {
-			logs := &lockedBuffer{}
+			logs := &logtest.Buffer{}
 			h := lambdaHandler(t, nil, logs)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
@@ -102,7 +89,7 @@ func TestLatePanicBuffered(t *testing.T) {
 func TestLatePanicStreamed(t *testing.T) {
 	for _, tt := range latePanics {
 		t.Run(tt.name, func(t *testing.T) {
-			logs := &lockedBuffer{}
+			logs := &logtest.Buffer{}
 			h := lambdaHandler(t, map[string]string{"LAMBDA_RESPONSE_MODE": "stream"}, logs)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()

@@ -8,7 +8,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -29,35 +28,19 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
 	"github.com/r2r/r2r/internal/apigw"
+	"github.com/r2r/r2r/internal/logtest"
 	"github.com/r2r/r2r/internal/rie/rietest"
 )
 
 var stackTemplate = filepath.Join("..", "..", "infra", "testdata", "R2RStack.template.json")
 
-// lockedBuffer collects output written from several goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // stack is a running stacklocal.
 type stack struct {
 	base         string // http://127.0.0.1:port/prod
 	signInScript string // the printed sign-in commands
-	stderr       *lockedBuffer
+	stderr       *logtest.Buffer
 	stopped      chan error
 }
 
@@ -108,7 +91,7 @@ func startStack(t *testing.T) *stack {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	s := &stack{stderr: &lockedBuffer{}, stopped: make(chan error, 1)}
+	s := &stack{stderr: &logtest.Buffer{}, stopped: make(chan error, 1)}
 	args := []string{"-cdk-out", cdkOut, "-addr", "127.0.0.1:0", "-pool", "2", "-rie", rieBin, "-build-dir", t.TempDir(),
 		"-bootstrap", "ApiFunctionCE271BD4=" + api, "-bootstrap", "ApiStreamFunction8ECA32E0=" + api,
 		"-bootstrap", "HelloFunctionD909AE8C=" + hello}

@@ -8,12 +8,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/r2r/r2r/internal/emf"
 	"github.com/r2r/r2r/internal/emf/emftest"
+	"github.com/r2r/r2r/internal/logtest"
 )
 
 func TestMetricsOneEMFLinePerRequest(t *testing.T) {
-	var out syncBuffer
+	var out logtest.Buffer
 	e := emf.NewEmitter(&out, "r2r", MetricDimensions(), 64)
 	h, _ := newTestServer(t, map[string]string{"STAGE": "prod"}, WithMetrics(e))
 	requests := []struct {
@@ -33,9 +35,9 @@ func TestMetricsOneEMFLinePerRequest(t *testing.T) {
 	}
 	e.Close()
 
-	lines := bytes.Split(bytes.TrimSuffix(out.buf.Bytes(), []byte("\n")), []byte("\n"))
+	lines := bytes.Split(bytes.TrimSuffix([]byte(out.String()), []byte("\n")), []byte("\n"))
 	if len(lines) != len(requests) {
-		t.Fatalf("got %d EMF lines for %d requests:\n%s", len(lines), len(requests), out.buf.String())
+		t.Fatalf("got %d EMF lines for %d requests:\n%s", len(lines), len(requests), out.String())
 	}
 	for i, line := range lines {
 		values, err := emftest.Validate(line)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/r2r/r2r/internal/emf"
+	"github.com/r2r/r2r/internal/logtest"
 )
 
 // The outcomes a handler panic can have, as the "handler panic" log line's
@@ -72,23 +73,23 @@ func serveRecover(h http.Handler, r *http.Request) (w *httptest.ResponseRecorder
 
 // logLine returns the one log line with msg, failing the test unless there is
 // exactly one.
-func logLine(t *testing.T, logs *syncBuffer, msg string) map[string]any {
+func logLine(t *testing.T, logs *logtest.Buffer, msg string) map[string]any {
 	t.Helper()
 	var found []map[string]any
-	for _, l := range logs.lines(t) {
+	for _, l := range logs.JSONLines(t) {
 		if l["msg"] == msg {
 			found = append(found, l)
 		}
 	}
 	if len(found) != 1 {
-		t.Fatalf("got %d %q log lines, want 1: %v", len(found), msg, logs.lines(t))
+		t.Fatalf("got %d %q log lines, want 1: %v", len(found), msg, logs.JSONLines(t))
 	}
 	return found[0]
 }
 
 // checkPanicLogs checks the panic's log line (its outcome, value and stack)
 // and the access log line (the status the client really got).
-func checkPanicLogs(t *testing.T, logs *syncBuffer, cut, abort bool) {
+func checkPanicLogs(t *testing.T, logs *logtest.Buffer, cut, abort bool) {
 	t.Helper()
 	p := logLine(t, logs, "handler panic")
 	wantOutcome := outcome500
@@ -126,7 +127,7 @@ func checkPanicLogs(t *testing.T, logs *syncBuffer, cut, abort bool) {
 func TestPanicUnderDeadline(t *testing.T) {
 	for _, tt := range panics {
 		t.Run(tt.name, func(t *testing.T) {
-			var metrics syncBuffer
+			var metrics logtest.Buffer
 			e := emf.NewEmitter(&metrics, "r2r", MetricDimensions(), 64)
 			h, logs := newTestServer(t, nil, withPanicRoutes(), WithMetrics(e))
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -235,13 +236,6 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("timed out waiting")
 		}
 	}
-}
-
-// String returns what was written so far.
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // A handler that panics after the deadline's 504 went out cannot change the

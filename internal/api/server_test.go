@@ -11,43 +11,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/r2r/r2r/internal/logtest"
 )
-
-// syncBuffer is a log destination safe for the goroutines a handler may start.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// lines returns the log lines decoded as JSON objects.
-func (b *syncBuffer) lines(t *testing.T) []map[string]any {
-	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []map[string]any
-	for _, l := range bytes.Split(bytes.TrimSpace(b.buf.Bytes()), []byte("\n")) {
-		if len(l) == 0 {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal(l, &m); err != nil {
-			t.Fatalf("log line %q is not JSON: %v", l, err)
-		}
-		out = append(out, m)
-	}
-	return out
-}
 
 func testConfig(t *testing.T, env map[string]string) Config {
 	t.Helper()
@@ -61,9 +31,9 @@ func testConfig(t *testing.T, env map[string]string) Config {
 
 // newTestServer returns the API handler with env as its environment and the
 // log it writes.
-func newTestServer(t *testing.T, env map[string]string, opts ...Option) (http.Handler, *syncBuffer) {
+func newTestServer(t *testing.T, env map[string]string, opts ...Option) (http.Handler, *logtest.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	return NewServer(testConfig(t, env), logger, opts...), logs
 }
@@ -236,7 +206,7 @@ func TestPanicIsLogged500AndServerKeepsServing(t *testing.T) {
 	}
 
 	var panicLine map[string]any
-	for _, l := range logs.lines(t) {
+	for _, l := range logs.JSONLines(t) {
 		if l["msg"] == "handler panic" {
 			panicLine = l
 		}
@@ -327,7 +297,7 @@ func TestDeadline(t *testing.T) {
 			t.Errorf("GET /api/drip: ServeHTTP panicked with %v, want http.ErrAbortHandler", panicked)
 		}
 		var access map[string]any
-		for _, l := range logs.lines(t) {
+		for _, l := range logs.JSONLines(t) {
 			if l["msg"] == "request" && l["path"] == "/api/drip" {
 				access = l
 			}
@@ -337,7 +307,7 @@ func TestDeadline(t *testing.T) {
 		}
 	})
 	var timeouts, cutoffs int
-	for _, l := range logs.lines(t) {
+	for _, l := range logs.JSONLines(t) {
 		if l["msg"] == "request failed" && l["status"] == 504.0 && l["level"] == "ERROR" {
 			timeouts++
 		}
@@ -449,7 +419,7 @@ func TestRequestID(t *testing.T) {
 			if body := decodeJSON(t, w); body["request_id"] != got {
 				t.Errorf("request_id = %v, want %q", body["request_id"], got)
 			}
-			access := logs.lines(t)[0]
+			access := logs.JSONLines(t)[0]
 			if access["request_id"] != got {
 				t.Errorf("access log request_id = %v, want %q", access["request_id"], got)
 			}
@@ -471,7 +441,7 @@ func TestAccessLog(t *testing.T) {
 	r := httptest.NewRequest("GET", "/api/hello?name=Ada", nil)
 	r.RemoteAddr = "192.0.2.7:4321"
 	w := serve(h, r)
-	lines := logs.lines(t)
+	lines := logs.JSONLines(t)
 	if len(lines) != 1 {
 		t.Fatalf("got %d log lines, want 1: %v", len(lines), lines)
 	}
@@ -491,11 +461,11 @@ func TestAccessLog(t *testing.T) {
 }
 
 func TestLogLevel(t *testing.T) {
-	logs := &syncBuffer{}
+	logs := &logtest.Buffer{}
 	cfg := testConfig(t, map[string]string{"LOG_LEVEL": "WARN"})
 	h := NewServer(cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: cfg.LogLevel})))
 	serve(h, httptest.NewRequest("GET", "/api/hello", nil))
-	if n := len(logs.lines(t)); n != 0 {
+	if n := len(logs.JSONLines(t)); n != 0 {
 		t.Errorf("at LOG_LEVEL=WARN a 200 wrote %d lines, want none", n)
 	}
 }
@@ -649,15 +619,13 @@ func TestLogLinesAreBounded(t *testing.T) {
 	if w := serve(h, r); w.Code != 404 {
 		t.Fatalf("GET of a 1 MB path = %d, want 404", w.Code)
 	}
-	logs.mu.Lock()
-	raw := logs.buf.String()
-	logs.mu.Unlock()
+	raw := logs.String()
 	for _, l := range strings.Split(strings.TrimSpace(raw), "\n") {
 		if len(l) > 8<<10 {
 			t.Errorf("log line of %d bytes, want at most 8 KiB: %.200s...", len(l), l)
 		}
 	}
-	access := logs.lines(t)[0]
+	access := logs.JSONLines(t)[0]
 	if got, _ := access["path"].(string); !strings.HasPrefix(got, "/api/aaa") || !strings.HasSuffix(got, fmt.Sprintf("…(%d bytes)", len(path))) {
 		t.Errorf("logged path %.100q..., want the start of the path and a marker of its length %d", got, len(path))
 	}

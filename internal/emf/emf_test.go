@@ -1,31 +1,20 @@
 package emf
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/r2r/r2r/internal/emf/emftest"
+	"github.com/r2r/r2r/internal/logtest"
 )
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
 func TestEmitWritesValidEMF(t *testing.T) {
-	var out lockedBuffer
+	var out logtest.Buffer
 	e := NewEmitter(&out, "r2r", []string{"Stage", "Route"}, 16)
 	at := time.UnixMilli(1764000000123)
 	e.Emit(at, []Field{{"Stage", "prod"}, {"Route", `GET /api/{name}`}, {"request_id", "id-1"}},
@@ -33,9 +22,9 @@ func TestEmitWritesValidEMF(t *testing.T) {
 	e.Emit(at, []Field{{"Stage", "prod"}, {"Route", "naïve \"quoted\"\n"}}, Metric{"Requests", Count, math.NaN()})
 	e.Close()
 
-	lines := strings.Split(strings.TrimSuffix(out.b.String(), "\n"), "\n")
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	if len(lines) != 2 {
-		t.Fatalf("got %d lines, want 2:\n%s", len(lines), out.b.String())
+		t.Fatalf("got %d lines, want 2:\n%s", len(lines), out.String())
 	}
 	values, err := emftest.Validate([]byte(lines[0]))
 	if err != nil {
