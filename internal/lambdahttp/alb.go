@@ -26,8 +26,8 @@ func (ev *rawEvent) alb(in *inbound) error {
 	in.method = ev.HTTPMethod
 	in.path = ev.Path
 	in.albMultiValue = ev.MultiValueHeaders != nil || ev.MultiValueQueryStringParameters != nil
-	in.rawQuery = encodeQuery(ev.MultiValueQueryStringParameters, ev.singleToMerge(lazyQuery, ev.MultiValueQueryStringParameters, false), true)
-	in.header = multiValueHeader(ev.MultiValueHeaders, ev.singleToMerge(lazyHeaders, ev.MultiValueHeaders, true))
+	in.rawQuery = encodeQuery(ev.MultiValueQueryStringParameters, singleToMerge(ev.QueryStringParameters, ev.MultiValueQueryStringParameters, false), true)
+	in.header = multiValueHeader(ev.MultiValueHeaders, singleToMerge(ev.Headers, ev.MultiValueHeaders, true))
 	in.sourceIP = albClientIP(in.header)
 	in.body, in.base64 = ev.Body, ev.IsBase64Encoded
 	return nil
@@ -35,7 +35,6 @@ func (ev *rawEvent) alb(in *inbound) error {
 
 // albEvent builds the typed event of an alb request.
 func (ev *rawEvent) albEvent() *events.ALBTargetGroupRequest {
-	ev.materializeAll()
 	return &events.ALBTargetGroupRequest{
 		HTTPMethod:                      ev.HTTPMethod,
 		Path:                            ev.Path,

@@ -33,8 +33,8 @@ func (ev *rawEvent) apigwV1(in *inbound) error {
 	in.path = ev.Path
 	// multiValueQueryStringParameters holds every value, already decoded;
 	// queryStringParameters may add names (see multiValueHeader).
-	in.rawQuery = encodeQuery(ev.MultiValueQueryStringParameters, ev.singleToMerge(lazyQuery, ev.MultiValueQueryStringParameters, false), false)
-	in.header = multiValueHeader(ev.MultiValueHeaders, ev.singleToMerge(lazyHeaders, ev.MultiValueHeaders, true))
+	in.rawQuery = encodeQuery(ev.MultiValueQueryStringParameters, singleToMerge(ev.QueryStringParameters, ev.MultiValueQueryStringParameters, false), false)
+	in.header = multiValueHeader(ev.MultiValueHeaders, singleToMerge(ev.Headers, ev.MultiValueHeaders, true))
 	in.host = rc.DomainName
 	in.sourceIP = rc.Identity.SourceIP
 	in.protocol = rc.Protocol
@@ -44,7 +44,6 @@ func (ev *rawEvent) apigwV1(in *inbound) error {
 
 // apigwV1Event builds the typed event of an apigwV1 request.
 func (ev *rawEvent) apigwV1Event() *events.APIGatewayProxyRequest {
-	ev.materializeAll()
 	rc := &ev.RequestContext
 	auth, _ := ev.auth.(map[string]any)
 	return &events.APIGatewayProxyRequest{

@@ -43,7 +43,6 @@ func (ev *rawEvent) apigwV2(in *inbound) error {
 // 2.0) carry alike.
 func (ev *rawEvent) payloadV2(in *inbound, src Source, path string) {
 	rc := &ev.RequestContext
-	ev.materialize(lazyHeaders)
 	in.source = src
 	in.info = requestInfo{source: src, raw: ev, requestID: rc.RequestID}
 	in.method = rc.HTTP.Method
@@ -58,7 +57,6 @@ func (ev *rawEvent) payloadV2(in *inbound, src Source, path string) {
 
 // apigwV2Event builds the typed event of an apigwV2 request.
 func (ev *rawEvent) apigwV2Event() *events.APIGatewayV2HTTPRequest {
-	ev.materializeAll()
 	rc := &ev.RequestContext
 	auth, _ := ev.auth.(*events.APIGatewayV2HTTPRequestContextAuthorizerDescription)
 	return &events.APIGatewayV2HTTPRequest{

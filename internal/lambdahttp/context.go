@@ -121,7 +121,6 @@ func StageVariablesFromContext(ctx context.Context) map[string]string {
 	if info := infoFrom(ctx); info != nil {
 		switch info.source {
 		case SourceAPIGatewayV1, SourceAPIGatewayV2:
-			info.typedEvent() // decodes the deferred maps, once
 			return maps.Clone(info.raw.StageVariables)
 		}
 	}

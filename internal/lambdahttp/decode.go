@@ -27,11 +27,7 @@ import (
 // anyway. So whatever the fast path returns is what encoding/json returns,
 // and every error is encoding/json's own. TestDecodeMatchesJSON and
 // FuzzDecodeEvent compare the two.
-//
-// Some fields are filled late: the fast path checks the "headers",
-// "queryStringParameters", "pathParameters" and "stageVariables" objects but
-// leaves decoding them to materialize, which the code that reads them calls
-// first (see lazyMap).
+
 func decodeEvent(payload []byte, ev *rawEvent) error {
 	if fastDecode(payload, ev) {
 		return nil
@@ -44,7 +40,6 @@ func decodeEvent(payload []byte, ev *rawEvent) error {
 // ev; on false ev holds garbage.
 func fastDecode(payload []byte, ev *rawEvent) bool {
 	d := decoder{s: string(payload)}
-	ev.src = d.s
 	d.event(ev)
 	d.release()
 	return !d.bad
@@ -157,13 +152,13 @@ func (d *decoder) event(ev *rawEvent) {
 		case "cookies":
 			d.strSlice(&ev.Cookies)
 		case "headers":
-			d.lazyStrMap(ev, lazyHeaders)
+			d.strMap(&ev.Headers)
 		case "queryStringParameters":
-			d.lazyStrMap(ev, lazyQuery)
+			d.strMap(&ev.QueryStringParameters)
 		case "pathParameters":
-			d.lazyStrMap(ev, lazyPathParameters)
+			d.strMap(&ev.PathParameters)
 		case "stageVariables":
-			d.lazyStrMap(ev, lazyStageVariables)
+			d.strMap(&ev.StageVariables)
 		case "requestContext":
 			d.requestContext(&ev.RequestContext)
 		case "body":
@@ -523,102 +518,6 @@ func (d *decoder) strMap(p *map[string]string) {
 		if m != nil {
 			m[k] = v
 		}
-	}
-}
-
-// The map[string]string fields of rawEvent the fast decoder leaves
-// undecoded until asked for: serving a request needs path parameters and
-// stage variables only when a handler asks for the typed event.
-type lazyMap int
-
-const (
-	lazyHeaders lazyMap = iota
-	lazyQuery
-	lazyPathParameters
-	lazyStageVariables
-	numLazy
-)
-
-func (ev *rawEvent) lazyField(f lazyMap) *map[string]string {
-	switch f {
-	case lazyHeaders:
-		return &ev.Headers
-	case lazyQuery:
-		return &ev.QueryStringParameters
-	case lazyPathParameters:
-		return &ev.PathParameters
-	}
-	return &ev.StageVariables
-}
-
-// lazyStrMap checks the map value for field f and records where it is, to
-// be decoded by materialize. Only a value decoded into a nil map is
-// deferred (the first, or one after a null), and a deferred one is decoded
-// before the next value for the same key, so the decoding order and thus
-// the result are those of decoding each value where it stands.
-func (d *decoder) lazyStrMap(ev *rawEvent, f lazyMap) {
-	p := ev.lazyField(f)
-	if ev.lazyAt[f] == 0 && *p == nil {
-		ev.lazyAt[f] = d.i + 1
-		d.strMap(nil)
-		return
-	}
-	ev.materialize(f)
-	d.strMap(p)
-}
-
-// materialize decodes the value of field f the fast decoder deferred, if
-// any. The value was checked then, and the same code decodes the same bytes
-// now.
-func (ev *rawEvent) materialize(f lazyMap) {
-	if ev.lazyAt[f] == 0 {
-		return
-	}
-	d := decoder{s: ev.src, i: ev.lazyAt[f] - 1}
-	ev.lazyAt[f] = 0
-	d.strMap(ev.lazyField(f))
-	d.release()
-	if d.bad {
-		panic("lambdahttp: a deferred map no longer decodes") // cannot happen
-	}
-}
-
-// anyKey reports whether pred is true for a key of the map value of field
-// f. A deferred value is scanned where it stands, without building the map.
-func (ev *rawEvent) anyKey(f lazyMap, pred func(string) bool) bool {
-	if ev.lazyAt[f] == 0 {
-		for k := range *ev.lazyField(f) {
-			if pred(k) {
-				return true
-			}
-		}
-		return false
-	}
-	// The value was checked when it was deferred: an object of strings.
-	d := decoder{s: ev.src, i: ev.lazyAt[f] - 1}
-	defer d.release()
-	if d.null() {
-		return false
-	}
-	d.i++
-	for n := 0; ; n++ {
-		k, ok := d.member(n)
-		if !ok || d.bad {
-			return false
-		}
-		if pred(k) {
-			return true
-		}
-		if d.i, ok = d.stringEnd(d.i); !ok {
-			return false
-		}
-	}
-}
-
-// materializeAll decodes every deferred field.
-func (ev *rawEvent) materializeAll() {
-	for f := range numLazy {
-		ev.materialize(f)
 	}
 }
 

@@ -47,9 +47,7 @@ type rawEvent struct {
 	RouteArn  marker `json:"routeArn"`
 
 	// Decoder state, not part of the JSON.
-	src    string       // the payload, when the fast decoder read it
-	lazyAt [numLazy]int // 1 + the offset in src of a map value not decoded yet, or 0 (see lazyMap)
-	auth   any          // requestContext.authorizer decoded for the source's typed event
+	auth any // requestContext.authorizer decoded for the source's typed event
 }
 
 type rawRequestContext struct {

@@ -30,7 +30,6 @@ func (ev *rawEvent) functionURL(in *inbound) error {
 
 // functionURLEvent builds the typed event of a functionURL request.
 func (ev *rawEvent) functionURLEvent() *events.LambdaFunctionURLRequest {
-	ev.materializeAll()
 	rc := &ev.RequestContext
 	auth, _ := ev.auth.(*events.LambdaFunctionURLRequestContextAuthorizerDescription)
 	return &events.LambdaFunctionURLRequest{

@@ -233,17 +233,20 @@ func multiValueHeader(multi map[string][]string, single map[string]string) http.
 	return h
 }
 
-// singleToMerge returns the single-value map of field f ("headers",
-// "queryStringParameters") for merging with the multi-value one when it has
-// a name multi lacks (header names compared without case), else nil. Real
-// REST API events repeat every name in both maps, so the single-value map is
-// usually only scanned, never built.
-func (ev *rawEvent) singleToMerge(f lazyMap, multi map[string][]string, foldCase bool) map[string]string {
-	if len(multi) > 0 && !ev.anyKey(f, func(k string) bool { return !hasName(multi, k, foldCase) }) {
-		return nil
+// singleToMerge returns single ("headers", "queryStringParameters") for
+// merging with the multi-value map when it has a name multi lacks (header
+// names compared without case), else nil. Real REST API events repeat every
+// name in both maps, so the merge is usually skipped.
+func singleToMerge(single map[string]string, multi map[string][]string, foldCase bool) map[string]string {
+	if len(multi) == 0 {
+		return single
 	}
-	ev.materialize(f)
-	return *ev.lazyField(f)
+	for k := range single {
+		if !hasName(multi, k, foldCase) {
+			return single
+		}
+	}
+	return nil
 }
 
 func hasName(m map[string][]string, k string, foldCase bool) bool {
