@@ -14,7 +14,6 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -121,7 +120,7 @@ func serveHTTP(ctx context.Context, cfg api.Config, logger *slog.Logger, opts []
 	}
 	limits := cfg.Server
 	srv := &http.Server{
-		Handler:           withBasePath(cfg.BasePath, extendWriteDeadlineOnFlush(limits.WriteTimeout, api.NewServer(cfg, logger, opts...))),
+		Handler:           lambdahttp.StripBasePath(cfg.BasePath, extendWriteDeadlineOnFlush(limits.WriteTimeout, api.NewServer(cfg, logger, opts...))),
 		ReadHeaderTimeout: limits.ReadHeaderTimeout,
 		ReadTimeout:       limits.ReadTimeout,
 		WriteTimeout:      limits.WriteTimeout,
@@ -179,23 +178,6 @@ func buildVersion() string {
 		rev += "-dirty"
 	}
 	return rev
-}
-
-// withBasePath serves h under a custom domain's base path as well as without
-// it, as API Gateway does when the API has both the custom domain and its own
-// endpoint. On Lambda the adapter does this.
-func withBasePath(prefix string, h http.Handler) http.Handler {
-	if prefix == "" {
-		return h
-	}
-	strip := http.StripPrefix(prefix, h)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == prefix || strings.HasPrefix(r.URL.Path, prefix+"/") {
-			strip.ServeHTTP(w, r)
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
 }
 
 // extendWriteDeadlineOnFlush gives a streamed response the write timeout

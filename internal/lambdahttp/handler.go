@@ -42,13 +42,44 @@ type Option func(*config)
 // outside p is served unchanged (so the handler answers 404 as usual).
 func WithBasePath(p string) Option {
 	return func(c *config) {
-		p = strings.TrimRight(p, "/")
-		if p != "" && p[0] != '/' {
-			p = "/" + p
-		}
-		c.basePath = p
-		c.escapedBasePath = (&url.URL{Path: p}).EscapedPath()
+		c.basePath, c.escapedBasePath = cleanBasePath(p)
 	}
+}
+
+// cleanBasePath is p as a path prefix ("v1/" is "/v1"), and its escaped form.
+func cleanBasePath(p string) (path, escaped string) {
+	p = strings.TrimRight(p, "/")
+	if p != "" && p[0] != '/' {
+		p = "/" + p
+	}
+	return p, (&url.URL{Path: p}).EscapedPath()
+}
+
+// StripBasePath serves h as a Handler made with WithBasePath(p) would: with
+// p stripped from the front of a request path that is p or continues with
+// "/" after it, and other paths unchanged. It is for a net/http server
+// serving the handler the adapter serves on Lambda, so both apply one rule.
+func StripBasePath(p string, h http.Handler) http.Handler {
+	prefix, escaped := cleanBasePath(p)
+	if prefix == "" {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		stripped := stripPathPrefix(r.URL.Path, prefix)
+		if stripped == r.URL.Path {
+			h.ServeHTTP(w, r)
+			return
+		}
+		r2 := new(http.Request)
+		*r2 = *r
+		u := *r.URL
+		u.Path = stripped
+		if u.RawPath != "" {
+			u.RawPath = stripPathPrefix(u.RawPath, escaped)
+		}
+		r2.URL = &u
+		h.ServeHTTP(w, r2)
+	})
 }
 
 // WithBinaryPolicy replaces [IsTextContent], the rule that decides whether a

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -496,5 +497,32 @@ func TestNothingFromEventInHeaders(t *testing.T) {
 				t.Errorf("header keys mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestStripBasePathMatchesWithBasePath: a net/http server serving through
+// StripBasePath hands the handler the path the adapter with WithBasePath
+// does, for paths inside and outside the base path.
+func TestStripBasePathMatchesWithBasePath(t *testing.T) {
+	var seen string
+	record := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen = r.URL.Path + " " + r.URL.EscapedPath() })
+	for _, base := range []string{"/v1", "v1/", "/a b"} {
+		adapter := lambdahttp.New(record, lambdahttp.WithBasePath(base))
+		srv := httptest.NewServer(lambdahttp.StripBasePath(base, record))
+		for _, target := range []string{"/v1", "/v1/", "/v1/items/42", "/v10/items", "/items", "/a%20b/x%2Fy", "/a%20bc"} {
+			seen = ""
+			invoke(t, adapter, eventV1(t, clientRequest{method: "GET", target: target}))
+			want := seen
+			seen = ""
+			res, err := http.Get(srv.URL + target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if seen != want {
+				t.Errorf("base %q, GET %s: handler saw %q through StripBasePath, %q through WithBasePath", base, target, seen, want)
+			}
+		}
+		srv.Close()
 	}
 }
