@@ -3,8 +3,6 @@ package rie_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,25 +24,9 @@ func newPool(t *testing.T, n int) *rie.Pool {
 // with its own event.
 func TestPoolConcurrent(t *testing.T) {
 	p := newPool(t, 2)
-	var wg sync.WaitGroup
-	errs := make(chan error, 10)
-	for i := range 10 {
-		wg.Go(func() {
-			event := fmt.Sprintf(`{"n":%d}`, i)
-			got, err := p.Invoke(context.Background(), rie.NewRequestID(), []byte(event))
-			if err == nil && string(got) != event {
-				err = fmt.Errorf("Invoke(%s) = %s", event, got)
-			}
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Error(err)
-		}
-	}
+	invokeConcurrently(t, 10, func(ctx context.Context, event []byte) ([]byte, error) {
+		return p.Invoke(ctx, rie.NewRequestID(), event)
+	})
 }
 
 // TestPoolReplacesFailed: after a failed invocation the pool still has all

@@ -124,25 +124,7 @@ func TestStopEndsRuntimeAfterEmulatorDied(t *testing.T) {
 // fails on concurrent invocations, so Invoke must serialise them.
 func TestConcurrentInvokes(t *testing.T) {
 	e := rietest.Start(t, rie.Config{Command: []string{echoRuntime(t)}})
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	for i := range 8 {
-		wg.Go(func() {
-			event := fmt.Sprintf(`{"n":%d}`, i)
-			got, err := e.Invoke(context.Background(), []byte(event))
-			if err == nil && string(got) != event {
-				err = fmt.Errorf("Invoke(%s) = %s", event, got)
-			}
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Error(err)
-		}
-	}
+	invokeConcurrently(t, 8, e.Invoke)
 	if n := e.InitStarts(); n != 1 {
 		t.Errorf("InitStarts() = %d, want 1", n)
 	}
@@ -248,5 +230,30 @@ func assertGone(t *testing.T, pid int) {
 			t.Fatalf("bootstrap %d still running after Stop: %s", pid, b)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// invokeConcurrently sends n different events through invoke at once and
+// checks that each is answered with itself, as echoRuntime answers.
+func invokeConcurrently(t *testing.T, n int, invoke func(context.Context, []byte) ([]byte, error)) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			event := fmt.Sprintf(`{"n":%d}`, i)
+			got, err := invoke(context.Background(), []byte(event))
+			if err == nil && string(got) != event {
+				err = fmt.Errorf("Invoke(%s) = %s", event, got)
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
 	}
 }
