@@ -10,8 +10,9 @@ FUZZTIME  ?= 30s
 # which in a 30 s run leaves it no time to fuzz.
 FUZZMINIMIZETIME ?= 5s
 # The repository's Go modules: vet and staticcheck loop over them (the app's
-# with the test-only routes' build tag). scripts/vulncheck.sh finds them itself.
-MODULES   := . infra tools tools/dockerlint bench/adapters
+# with the test-only routes' build tag). Every go.mod git tracks is one;
+# scripts/check.sh and scripts/vulncheck.sh find them the same way.
+MODULES   := $(patsubst %/go.mod,%,$(patsubst go.mod,.,$(shell git ls-files -- go.mod '*/go.mod')))
 CDK_VERSION ?= 2.1148.1
 CDK       := npx --yes aws-cdk@$(CDK_VERSION)
 # Variables used in prerequisites must be set before the rules that use them.

@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The modules, longest path first, so a file belongs to its innermost module.
-modules=(tools/dockerlint bench/adapters infra tools .)
+# The modules (every go.mod git tracks, as the Makefile's MODULES), in
+# reverse order so a nested module comes before the one holding it and a file
+# belongs to its innermost module.
+mapfile -t modules < <(git ls-files -- go.mod '*/go.mod' | xargs -n1 dirname | sort -r)
 
 changed=$( { git diff --name-only HEAD; git ls-files --others --exclude-standard; } | sort -u)
 if [ -z "$changed" ]; then
