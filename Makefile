@@ -141,10 +141,12 @@ image:
 	docker build --platform linux/$(GOARCH) \
 	  --build-arg VERSION=$(or $(VERSION),$(shell git describe --always --dirty 2>/dev/null),devel) -t r2r-api .
 
-## coldstart: cold and warm start figures of the production bootstrap under RIE (COLDSTART_ARCH=arm64 runs it through qemu; COLDSTART_FLAGS for -n, -m)
+## coldstart: cold and warm start figures of the production bootstrap under RIE, beside a bare aws-lambda-go handler's (bench/lambdafloor, same flags) in the same run (COLDSTART_ARCH=arm64 runs both through qemu; COLDSTART_FLAGS for -n, -m)
 coldstart: $(RIE)
 	GOARCH=$(COLDSTART_ARCH) OUT=$(call bootstrap_path,$(COLDSTART_ARCH)) scripts/build.sh
-	$(GO) run ./cmd/coldstart -rie $(RIE) -bootstrap $(call bootstrap_path,$(COLDSTART_ARCH)) $(COLDSTART_FLAGS)
+	GOARCH=$(COLDSTART_ARCH) OUT=bin/lambdafloor-$(COLDSTART_ARCH) PKG=./bench/lambdafloor scripts/build.sh
+	$(GO) run ./cmd/coldstart -rie $(RIE) -bootstrap $(call bootstrap_path,$(COLDSTART_ARCH)) \
+	  -floor bin/lambdafloor-$(COLDSTART_ARCH) $(COLDSTART_FLAGS)
 
 ## lint-docker: the Dockerfile against BuildKit's checks (those of docker build --check), offline
 lint-docker:

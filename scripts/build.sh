@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds the API's Lambda bootstrap (cmd/api) for linux: the one place that
-# says how. `make build` and the Dockerfile both run this script, so the binary
+# says how. PKG builds another package with the same flags (cmd/coldstart's
+# floor, bench/lambdafloor). `make build` and the Dockerfile both run this script, so the binary
 # in bin/ and the one in the image come from the same flags (cmd/api's
 # TestBuildFlags checks the flags in the binary this script builds).
 #
@@ -8,6 +9,7 @@
 #   VERSION  reported by /api/healthz (main.version); default: the git
 #            revision when there is a checkout, else "devel"
 #   OUT      output file; default bin/bootstrap
+#   PKG      the package to build; default ./cmd/api
 #
 # The flags, and why:
 #   CGO_ENABLED=0      a static binary: provided.al2023 has a glibc, but a static
@@ -30,6 +32,7 @@ export GOTOOLCHAIN="${GOTOOLCHAIN:-$GO_RELEASE}"
 
 GOARCH="${GOARCH:-arm64}"
 OUT="${OUT:-bin/bootstrap}"
+PKG="${PKG:-./cmd/api}"
 if [ -z "${VERSION:-}" ]; then
   VERSION=$(git describe --always --dirty 2>/dev/null || echo devel)
 fi
@@ -44,4 +47,4 @@ fi
 env -u GOFLAGS CGO_ENABLED=0 GOOS=linux GOARCH="$GOARCH" \
   go build -trimpath -buildvcs=false -tags lambda.norpc \
   -ldflags "-s -w -X main.version=$VERSION" \
-  -o "$OUT" ./cmd/api
+  -o "$OUT" "$PKG"

@@ -18,9 +18,14 @@
 // (chosen from the binary's ELF header, or forced with -qemu): its times are
 // qemu's, and its RSS includes qemu's own memory.
 //
-// Usage (make coldstart builds bin/bootstrap-amd64 and runs this):
+// With -floor, a second bootstrap (bench/lambdafloor: a bare aws-lambda-go
+// handler) is measured in the same run, its cold starts alternating with the
+// bootstrap's, and each figure is also given as a ratio to the floor's: what
+// the API's stack costs, in a figure that carries from one machine to another.
 //
-//	go run ./cmd/coldstart -bootstrap bin/bootstrap-amd64 [-n 10] [-m 200]
+// Usage (make coldstart builds bin/bootstrap-amd64 and the floor and runs this):
+//
+//	go run ./cmd/coldstart -bootstrap bin/bootstrap-amd64 [-floor bin/lambdafloor-amd64] [-n 10] [-m 200]
 package main
 
 import (
@@ -52,6 +57,7 @@ func main() {
 // options are the command line's settings.
 type options struct {
 	bootstrap string
+	floor     string
 	riePath   string
 	eventFile string
 	runs      int
@@ -66,6 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var o options
 	fs.StringVar(&o.bootstrap, "bootstrap", "bin/bootstrap", "the bootstrap to measure (make build)")
+	fs.StringVar(&o.floor, "floor", "", "a bare handler measured in the same run, alternating with -bootstrap, for ratios (make coldstart builds bench/lambdafloor)")
 	fs.StringVar(&o.riePath, "rie", "", "aws-lambda-rie binary (default: bin/aws-lambda-rie or PATH)")
 	fs.StringVar(&o.eventFile, "event", "cmd/api/testdata/apigw-v1-request-hello.json", "the event every invocation sends")
 	fs.IntVar(&o.runs, "n", 10, "cold starts")
@@ -88,71 +95,133 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	bootstrap, err := filepath.Abs(o.bootstrap)
+	api, err := newTarget(o.bootstrap, o.qemu)
 	if err != nil {
 		return err
 	}
-	fi, err := os.Stat(bootstrap)
-	if err != nil {
-		return fmt.Errorf("%w (make build builds it)", err)
-	}
-	arch, err := elfArch(bootstrap)
-	if err != nil {
-		return err
-	}
-	command := []string{bootstrap}
-	mode := "native"
-	if o.qemu || (arch == "arm64" && runtime.GOARCH != "arm64") {
-		q, err := exec.LookPath("qemu-aarch64-static")
+	targets := []*target{api}
+	fmt.Fprintf(stdout, "bootstrap  %s\n", api.describe())
+	if o.floor != "" {
+		floor, err := newTarget(o.floor, o.qemu)
 		if err != nil {
-			return errors.New("qemu-aarch64-static not on PATH (Debian: apt-get install qemu-user-static)")
+			return fmt.Errorf("-floor: %w", err)
 		}
-		command = []string{q, bootstrap}
-		mode = "through " + q
-	} else if arch != runtime.GOARCH {
-		return fmt.Errorf("%s is linux/%s; this machine runs %s binaries", o.bootstrap, arch, runtime.GOARCH)
+		targets = append(targets, floor)
+		fmt.Fprintf(stdout, "floor      %s\n", floor.describe())
 	}
 	if o.riePath == "" {
 		if o.riePath, err = rie.Find(); err != nil {
 			return err
 		}
 	}
+	fmt.Fprintf(stdout, "event      %s; %d cold starts, %d warm invocations each; load average %s\n", o.eventFile, o.runs, o.warm, loadAverage())
 
-	fmt.Fprintf(stdout, "bootstrap  %s: linux/%s, %s (%d bytes), run %s\n", o.bootstrap, arch, mib(fi.Size()), fi.Size(), mode)
-	fmt.Fprintf(stdout, "event      %s; %d cold starts, %d warm invocations; load average %s\n", o.eventFile, o.runs, o.warm, loadAverage())
-
-	var inits, firsts, rss []float64
-	var warm []float64
+	// The runs alternate between the bootstrap and the floor, and so does
+	// which of them goes first, so a change in the machine's load falls on
+	// both alike.
 	for i := range o.runs {
-		r, err := measure(ctx, o, command, event, i == 0)
-		if err != nil {
-			return fmt.Errorf("run %d: %w", i+1, err)
-		}
-		inits = append(inits, ms(r.init))
-		firsts = append(firsts, ms(r.first))
-		rss = append(rss, float64(r.peakRSS)/(1<<20))
-		if i == 0 {
-			for _, d := range r.warm {
-				warm = append(warm, ms(d))
+		for j := range targets {
+			t := targets[(i+j)%len(targets)]
+			r, err := measure(ctx, o, t.command, event, i == 0)
+			if err != nil {
+				return fmt.Errorf("%s: run %d: %w", t.path, i+1, err)
 			}
+			t.add(r)
 		}
+	}
+	for _, t := range targets {
+		slices.Sort(t.inits)
+		slices.Sort(t.firsts)
+		slices.Sort(t.rss)
+		slices.Sort(t.warm)
 	}
 
-	fmt.Fprintf(stdout, "\n%-34s %9s %9s %9s\n", "", "min", "median", "max")
-	row := func(name, unit string, v []float64) {
-		slices.Sort(v)
-		fmt.Fprintf(stdout, "%-34s %9.2f %9.2f %9.2f  %s\n", name, v[0], percentile(v, 50), v[len(v)-1], unit)
+	for _, t := range targets {
+		fmt.Fprintf(stdout, "\n%-34s %9s %9s %9s\n", t.path, "min", "median", "max")
+		row := func(name, unit string, v []float64) {
+			fmt.Fprintf(stdout, "%-34s %9.2f %9.2f %9.2f  %s\n", name, v[0], percentile(v, 50), v[len(v)-1], unit)
+		}
+		row("init duration (INIT REPORT)", "ms", t.inits)
+		row("first response (send to answer)", "ms", t.firsts)
+		row("peak RSS of the bootstrap (VmHWM)", "MiB", t.rss)
+		if w := t.warm; len(w) > 0 {
+			fmt.Fprintf(stdout, "warm latency over %d sequential invocations (client side, emulator included):\n", len(w))
+			fmt.Fprintf(stdout, "  p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n",
+				percentile(w, 50), percentile(w, 90), percentile(w, 99), w[len(w)-1])
+		}
 	}
-	row("init duration (INIT REPORT)", "ms", inits)
-	row("first response (send to answer)", "ms", firsts)
-	row("peak RSS of the bootstrap (VmHWM)", "MiB", rss)
-	if len(warm) > 0 {
-		slices.Sort(warm)
-		fmt.Fprintf(stdout, "\nwarm latency over %d sequential invocations (client side, emulator included):\n", len(warm))
-		fmt.Fprintf(stdout, "  p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n",
-			percentile(warm, 50), percentile(warm, 90), percentile(warm, 99), warm[len(warm)-1])
+	if len(targets) == 2 {
+		api, floor := targets[0], targets[1]
+		fmt.Fprintf(stdout, "\n%-34s %9s %9s %9s\n", "bootstrap against the floor", "bootstrap", "floor", "ratio")
+		ratio := func(name, unit string, a, f []float64, p float64) {
+			if len(a) == 0 {
+				return
+			}
+			x, y := percentile(a, p), percentile(f, p)
+			fmt.Fprintf(stdout, "%-34s %9.2f %9.2f %8.2fx  %s\n", name, x, y, x/y, unit)
+		}
+		ratio("init duration, median", "ms", api.inits, floor.inits, 50)
+		ratio("first response, median", "ms", api.firsts, floor.firsts, 50)
+		ratio("peak RSS, median", "MiB", api.rss, floor.rss, 50)
+		ratio("warm latency, p50", "ms", api.warm, floor.warm, 50)
+		ratio("warm latency, p99", "ms", api.warm, floor.warm, 99)
 	}
 	return nil
+}
+
+// target is one binary to measure and the figures of its runs so far.
+type target struct {
+	path    string
+	arch    string
+	size    int64
+	command []string
+	mode    string
+
+	inits, firsts, rss, warm []float64 // ms, ms, MiB, ms
+}
+
+// newTarget checks that path is a linux binary this machine can run, itself
+// or through qemu-aarch64-static (when it is arm64 and the machine is not,
+// or when forced).
+func newTarget(path string, forceQemu bool) (*target, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("%w (make build builds it)", err)
+	}
+	arch, err := elfArch(abs)
+	if err != nil {
+		return nil, err
+	}
+	t := &target{path: path, arch: arch, size: fi.Size(), command: []string{abs}, mode: "native"}
+	if forceQemu || (arch == "arm64" && runtime.GOARCH != "arm64") {
+		q, err := exec.LookPath("qemu-aarch64-static")
+		if err != nil {
+			return nil, errors.New("qemu-aarch64-static not on PATH (Debian: apt-get install qemu-user-static)")
+		}
+		t.command = []string{q, abs}
+		t.mode = "through " + q
+	} else if arch != runtime.GOARCH {
+		return nil, fmt.Errorf("%s is linux/%s; this machine runs %s binaries", path, arch, runtime.GOARCH)
+	}
+	return t, nil
+}
+
+func (t *target) describe() string {
+	return fmt.Sprintf("%s: linux/%s, %s (%d bytes), run %s", t.path, t.arch, mib(t.size), t.size, t.mode)
+}
+
+// add records one run's figures.
+func (t *target) add(r result) {
+	t.inits = append(t.inits, ms(r.init))
+	t.firsts = append(t.firsts, ms(r.first))
+	t.rss = append(t.rss, float64(r.peakRSS)/(1<<20))
+	for _, d := range r.warm {
+		t.warm = append(t.warm, ms(d))
+	}
 }
 
 // result is one cold start's figures.
