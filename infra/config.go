@@ -1,20 +1,16 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"net/mail"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
-	"github.com/aws/jsii-runtime-go"
 	"github.com/r2r/r2r/stagename"
-	"github.com/r2r/r2r/weborigin"
 )
 
 // Context keys the stack reads. cdk.json holds the defaults; override one with
@@ -141,49 +137,6 @@ func (c Config) IsProd() bool { return c.Stage == "prod" }
 
 // versionPattern keeps the version safe as a Docker build argument and a -X flag.
 var versionPattern = regexp.MustCompile(`^[A-Za-z0-9._+-]{1,128}$`)
-
-// supportedRegions are the regions every configuration is linted for
-// (cfn-lint's resource specifications of each region): the commercial AWS
-// regions. Not China (no Cognito user pools), nor GovCloud, the ISO regions
-// or the European Sovereign Cloud, which are partitions of their own.
-var supportedRegions = []string{
-	"af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
-	"ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
-	"ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-central-1", "ca-west-1",
-	"eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3",
-	"il-central-1", "me-central-1", "me-south-1", "mx-central-1", "sa-east-1",
-	"us-east-1", "us-east-2", "us-west-1", "us-west-2",
-}
-
-// regionsWithoutFunctionURLs are the supported regions where Lambda has no
-// Function URLs (AWS::Lambda::Url is missing from their specifications):
-// there the stack must be deployed with streamFunctionUrl=false.
-var regionsWithoutFunctionURLs = []string{
-	"ap-east-2", "ap-south-2", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
-	"ca-west-1", "eu-central-2", "eu-south-2", "il-central-1", "me-central-1", "mx-central-1",
-}
-
-// functionURLRegions are the supported regions that have Function URLs.
-func functionURLRegions() []string {
-	var out []string
-	for _, r := range supportedRegions {
-		if !slices.Contains(regionsWithoutFunctionURLs, r) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// checkRegion stops a synthesis for a region (CDK_DEFAULT_REGION, which the
-// CDK CLI sets from the credentials' profile; "" when unknown) that cannot
-// hold the configured stack, before CloudFormation would fail half-way.
-func checkRegion(cfg Config, region string) error {
-	if cfg.StreamFunctionURL && slices.Contains(regionsWithoutFunctionURLs, region) {
-		return fmt.Errorf("region %s has no Lambda Function URLs: deploy with -c %s=false (the stream stays available through API Gateway)",
-			region, ContextStreamFunctionURL)
-	}
-	return nil
-}
 
 // ConfigFromContext reads and validates the stack's context keys. Values come
 // from cdk.json (typed JSON) or from `-c key=value` (strings), so both forms are
@@ -336,95 +289,4 @@ func ConfigFromContext(node constructs.Node) (Config, error) {
 		return Config{}, fmt.Errorf("invalid context (cdk.json or -c key=value):\n%w", errors.Join(errs...))
 	}
 	return cfg, nil
-}
-
-// parseOrigins accepts the origins as stringList does. The entries are
-// checked and canonicalised by weborigin, as the functions check the list
-// they are given.
-func parseOrigins(v any) ([]string, error) {
-	raw, err := stringList(v)
-	if err != nil {
-		return nil, err
-	}
-	return weborigin.CheckList(raw)
-}
-
-// stringList accepts a JSON list of strings (cdk.json), or a string holding
-// a JSON list or comma-separated values (-c). Entries are trimmed.
-func stringList(v any) ([]string, error) {
-	var raw []string
-	switch v := v.(type) {
-	case []any:
-		for _, e := range v {
-			s, ok := e.(string)
-			if !ok {
-				return nil, fmt.Errorf("entry %s is not a string", show(e))
-			}
-			raw = append(raw, s)
-		}
-	case string:
-		if strings.HasPrefix(strings.TrimSpace(v), "[") {
-			if err := json.Unmarshal([]byte(v), &raw); err != nil {
-				return nil, fmt.Errorf("not a JSON list of strings: %v", err)
-			}
-		} else {
-			raw = strings.Split(v, ",")
-		}
-	default:
-		return nil, errors.New(`want a list, like ["a", "b"] or "a,b"`)
-	}
-	for i := range raw {
-		raw[i] = strings.TrimSpace(raw[i])
-	}
-	return raw, nil
-}
-
-// contextValue is a context key's value, and whether it is set: "-c key="
-// and an empty string in cdk.json mean unset.
-func contextValue(node constructs.Node, key string) (any, bool) {
-	v := node.TryGetContext(jsii.String(key))
-	if s, ok := v.(string); ok && strings.TrimSpace(s) == "" {
-		return nil, false
-	}
-	return v, v != nil
-}
-
-// number accepts a JSON number (cdk.json) or its decimal string (-c).
-func number(v any) (float64, error) {
-	switch v := v.(type) {
-	case float64:
-		return v, nil
-	case string:
-		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) {
-			return 0, errors.New("not a number")
-		}
-		return n, nil
-	}
-	return 0, errors.New("not a number")
-}
-
-// boolean accepts a JSON boolean (cdk.json) or "true"/"false" (-c).
-func boolean(v any) (bool, error) {
-	switch v := v.(type) {
-	case bool:
-		return v, nil
-	case string:
-		switch strings.ToLower(strings.TrimSpace(v)) {
-		case "true":
-			return true, nil
-		case "false":
-			return false, nil
-		}
-	}
-	return false, errors.New("not a boolean")
-}
-
-// show renders a context value as the user wrote it, for error messages.
-func show(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
 }
