@@ -15,8 +15,13 @@ import (
 // New starts headless Chromium and returns a context for driving one tab,
 // closed when the test ends; every action must finish within timeout.
 // Without chromium the test fails under CI (CI set) and is skipped elsewhere.
+// With -short (make check, the edit loop) it is skipped: starting Chromium
+// costs seconds, and make test runs it.
 func New(t testing.TB, timeout time.Duration) context.Context {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts headless Chromium; skipped with -short (make test runs it)")
+	}
 	path, err := exec.LookPath("chromium")
 	if err != nil {
 		if os.Getenv("CI") != "" {

@@ -28,9 +28,14 @@ type Moto struct {
 
 // Start starts moto_server and stops it when the test ends. A machine
 // without moto_server or the aws CLI fails the test: both come with the
-// machine image, and .ci/run checks that they are there.
+// machine image, and .ci/run checks that they are there. With -short
+// (make check, the edit loop) the test is skipped: moto_server takes seconds
+// to start, and make test runs it.
 func Start(t testing.TB) *Moto {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts moto_server; skipped with -short (make test runs it)")
+	}
 	for _, tool := range []string{"moto_server", "aws"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s is not installed: the Cognito tests need moto_server (Python package moto[server]) "+
