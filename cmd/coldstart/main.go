@@ -68,29 +68,10 @@ type options struct {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("coldstart", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var o options
-	fs.StringVar(&o.bootstrap, "bootstrap", "bin/bootstrap", "the bootstrap to measure (make build)")
-	fs.StringVar(&o.floor, "floor", "", "a bare handler measured in the same run, alternating with -bootstrap, for ratios (make coldstart builds bench/lambdafloor)")
-	fs.StringVar(&o.riePath, "rie", "", "aws-lambda-rie binary (default: bin/aws-lambda-rie or PATH)")
-	fs.StringVar(&o.eventFile, "event", "cmd/api/testdata/apigw-v1-request-hello.json", "the event every invocation sends")
-	fs.IntVar(&o.runs, "n", 10, "cold starts")
-	fs.IntVar(&o.warm, "m", 200, "warm invocations after the first cold start")
-	fs.BoolVar(&o.qemu, "qemu", false, "run the bootstrap through qemu-aarch64-static (default: when it is arm64 and this machine is not)")
-	fs.BoolVar(&o.verbose, "v", false, "copy the emulator's and the bootstrap's output to stderr")
-	env := fs.String("env", "", "comma-separated KEY=VALUE settings for the bootstrap, e.g. LOG_LEVEL=warn")
-	if err := fs.Parse(args); err != nil {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
 		return err
 	}
-	if o.runs < 1 || o.warm < 0 {
-		return errors.New("-n must be at least 1 and -m at least 0")
-	}
-	o.env = []string{"AWS_LAMBDA_FUNCTION_TIMEOUT=30", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512", "STAGE=coldstart"}
-	if *env != "" {
-		o.env = append(o.env, strings.Split(*env, ",")...)
-	}
-
 	event, err := os.ReadFile(o.eventFile)
 	if err != nil {
 		return err
@@ -130,43 +111,80 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	for _, t := range targets {
-		slices.Sort(t.inits)
-		slices.Sort(t.firsts)
-		slices.Sort(t.rss)
-		slices.Sort(t.warm)
-	}
-
-	for _, t := range targets {
-		fmt.Fprintf(stdout, "\n%-34s %9s %9s %9s\n", t.path, "min", "median", "max")
-		row := func(name, unit string, v []float64) {
-			fmt.Fprintf(stdout, "%-34s %9.2f %9.2f %9.2f  %s\n", name, v[0], percentile(v, 50), v[len(v)-1], unit)
-		}
-		row("init duration (INIT REPORT)", "ms", t.inits)
-		row("first response (send to answer)", "ms", t.firsts)
-		row("peak RSS of the bootstrap (VmHWM)", "MiB", t.rss)
-		if w := t.warm; len(w) > 0 {
-			fmt.Fprintf(stdout, "warm latency over %d sequential invocations (client side, emulator included):\n", len(w))
-			fmt.Fprintf(stdout, "  p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n",
-				percentile(w, 50), percentile(w, 90), percentile(w, 99), w[len(w)-1])
-		}
+		t.sort()
+		t.print(stdout)
 	}
 	if len(targets) == 2 {
-		api, floor := targets[0], targets[1]
-		fmt.Fprintf(stdout, "\n%-34s %9s %9s %9s\n", "bootstrap against the floor", "bootstrap", "floor", "ratio")
-		ratio := func(name, unit string, a, f []float64, p float64) {
-			if len(a) == 0 {
-				return
-			}
-			x, y := percentile(a, p), percentile(f, p)
-			fmt.Fprintf(stdout, "%-34s %9.2f %9.2f %8.2fx  %s\n", name, x, y, x/y, unit)
-		}
-		ratio("init duration, median", "ms", api.inits, floor.inits, 50)
-		ratio("first response, median", "ms", api.firsts, floor.firsts, 50)
-		ratio("peak RSS, median", "MiB", api.rss, floor.rss, 50)
-		ratio("warm latency, p50", "ms", api.warm, floor.warm, 50)
-		ratio("warm latency, p99", "ms", api.warm, floor.warm, 99)
+		printRatios(stdout, targets[0], targets[1])
 	}
 	return nil
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	fs := flag.NewFlagSet("coldstart", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o options
+	fs.StringVar(&o.bootstrap, "bootstrap", "bin/bootstrap", "the bootstrap to measure (make build)")
+	fs.StringVar(&o.floor, "floor", "", "a bare handler measured in the same run, alternating with -bootstrap, for ratios (make coldstart builds bench/lambdafloor)")
+	fs.StringVar(&o.riePath, "rie", "", "aws-lambda-rie binary (default: bin/aws-lambda-rie or PATH)")
+	fs.StringVar(&o.eventFile, "event", "cmd/api/testdata/apigw-v1-request-hello.json", "the event every invocation sends")
+	fs.IntVar(&o.runs, "n", 10, "cold starts")
+	fs.IntVar(&o.warm, "m", 200, "warm invocations after the first cold start")
+	fs.BoolVar(&o.qemu, "qemu", false, "run the bootstrap through qemu-aarch64-static (default: when it is arm64 and this machine is not)")
+	fs.BoolVar(&o.verbose, "v", false, "copy the emulator's and the bootstrap's output to stderr")
+	env := fs.String("env", "", "comma-separated KEY=VALUE settings for the bootstrap, e.g. LOG_LEVEL=warn")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if o.runs < 1 || o.warm < 0 {
+		return o, errors.New("-n must be at least 1 and -m at least 0")
+	}
+	o.env = []string{"AWS_LAMBDA_FUNCTION_TIMEOUT=30", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=512", "STAGE=coldstart"}
+	if *env != "" {
+		o.env = append(o.env, strings.Split(*env, ",")...)
+	}
+	return o, nil
+}
+
+func (t *target) sort() {
+	slices.Sort(t.inits)
+	slices.Sort(t.firsts)
+	slices.Sort(t.rss)
+	slices.Sort(t.warm)
+}
+
+// print writes t's sorted figures: min, median and max of each cold-start
+// measure, and the warm latency's percentiles.
+func (t *target) print(w io.Writer) {
+	fmt.Fprintf(w, "\n%-34s %9s %9s %9s\n", t.path, "min", "median", "max")
+	row := func(name, unit string, v []float64) {
+		fmt.Fprintf(w, "%-34s %9.2f %9.2f %9.2f  %s\n", name, v[0], percentile(v, 50), v[len(v)-1], unit)
+	}
+	row("init duration (INIT REPORT)", "ms", t.inits)
+	row("first response (send to answer)", "ms", t.firsts)
+	row("peak RSS of the bootstrap (VmHWM)", "MiB", t.rss)
+	if l := t.warm; len(l) > 0 {
+		fmt.Fprintf(w, "warm latency over %d sequential invocations (client side, emulator included):\n", len(l))
+		fmt.Fprintf(w, "  p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n",
+			percentile(l, 50), percentile(l, 90), percentile(l, 99), l[len(l)-1])
+	}
+}
+
+// printRatios writes each of api's figures beside floor's, and their ratio.
+func printRatios(w io.Writer, api, floor *target) {
+	fmt.Fprintf(w, "\n%-34s %9s %9s %9s\n", "bootstrap against the floor", "bootstrap", "floor", "ratio")
+	ratio := func(name, unit string, a, f []float64, p float64) {
+		if len(a) == 0 {
+			return
+		}
+		x, y := percentile(a, p), percentile(f, p)
+		fmt.Fprintf(w, "%-34s %9.2f %9.2f %8.2fx  %s\n", name, x, y, x/y, unit)
+	}
+	ratio("init duration, median", "ms", api.inits, floor.inits, 50)
+	ratio("first response, median", "ms", api.firsts, floor.firsts, 50)
+	ratio("peak RSS, median", "MiB", api.rss, floor.rss, 50)
+	ratio("warm latency, p50", "ms", api.warm, floor.warm, 50)
+	ratio("warm latency, p99", "ms", api.warm, floor.warm, 99)
 }
 
 // target is one binary to measure and the figures of its runs so far.
