@@ -7,6 +7,10 @@ package apierror
 
 import "encoding/json"
 
+// RequestIDHeader is the response header that carries a request's id, the
+// id an error body repeats as request_id and the logs record.
+const RequestIDHeader = "X-Request-Id"
+
 // Error is the body of every error response. Detail is always safe to show
 // a client; the cause, when there is one, is logged and never sent.
 type Error struct {

@@ -1,5 +1,7 @@
 package weborigin
 
+import "github.com/r2r/r2r/apierror"
+
 // The CORS rules besides the origins. The API answers preflights itself
 // (locally, and for any request API Gateway passes through), the REST API's
 // mock integrations answer them on AWS, and the streaming Function URL has
@@ -23,5 +25,5 @@ func AllowHeaders() []string {
 // may read besides the CORS-safelisted ones (Access-Control-Expose-Headers):
 // X-Request-Id, the id a client quotes to find its request in the logs.
 func ExposeHeaders() []string {
-	return []string{"X-Request-Id"}
+	return []string{apierror.RequestIDHeader}
 }

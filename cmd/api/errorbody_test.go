@@ -15,7 +15,8 @@ import (
 
 // The errors the adapter answers itself (here a body that is not valid
 // base64) are the API's errors: apierror.Error, nothing else in it, with API
-// Gateway's request id.
+// Gateway's request id, in the body and in the header every API response
+// carries it in.
 func TestAdapterErrorsAreAPIErrors(t *testing.T) {
 	ev, err := os.ReadFile("../../internal/lambdahttp/testdata/apigw-v1-request-invalid-base64.json")
 	if err != nil {
@@ -41,5 +42,8 @@ func TestAdapterErrorsAreAPIErrors(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Invoke body mismatch (-want +got):\n%s", diff)
+	}
+	if id := resp.header(apierror.RequestIDHeader); id != want.RequestID {
+		t.Errorf("Invoke %s header = %q, want %q", apierror.RequestIDHeader, id, want.RequestID)
 	}
 }

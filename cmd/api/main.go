@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/r2r/r2r/apierror"
 	"github.com/r2r/r2r/internal/api"
 	"github.com/r2r/r2r/internal/emf"
 	"github.com/r2r/r2r/internal/lambdahttp"
@@ -84,30 +86,28 @@ func serveLambda(cfg api.Config, logger *slog.Logger, opts []api.Option) {
 
 // lambdaOptions configures the adapter from cfg.
 func lambdaOptions(cfg api.Config, logger *slog.Logger) []lambdahttp.Option {
-	opts := []lambdahttp.Option{lambdahttp.WithBasePath(cfg.BasePath), lambdahttp.WithLogger(logger), lambdahttp.WithErrorBody(api.ErrorBody)}
+	opts := []lambdahttp.Option{
+		lambdahttp.WithBasePath(cfg.BasePath),
+		lambdahttp.WithLogger(logger),
+		lambdahttp.WithErrorBody(api.ErrorBody),
+		lambdahttp.WithRequestIDHeader(apierror.RequestIDHeader),
+	}
 	if cfg.StreamResponses {
 		opts = append(opts, lambdahttp.WithResponseStreaming())
 	}
 	return opts
 }
 
-// lambdaPlatformInfo gives each request the id the platform logs: API
-// Gateway's requestId (REST and HTTP APIs, in the API's access logs), else
-// the invocation's, which Lambda's own log lines carry (an ALB has no
-// request id; a Function URL has no access log of its own).
+// lambdaPlatformInfo gives each request the id the platform logs it under,
+// the one the adapter's own errors carry too (see
+// lambdahttp.PlatformRequestIDFromContext).
 func lambdaPlatformInfo(r *http.Request) api.PlatformInfo {
 	ctx := r.Context()
 	info := api.PlatformInfo{TraceID: lambdahttp.TraceIDFromContext(ctx)}
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		info.LambdaRequestID = lc.AwsRequestID
 	}
-	switch lambdahttp.SourceFromContext(ctx) {
-	case lambdahttp.SourceAPIGatewayV1, lambdahttp.SourceAPIGatewayV2:
-		info.RequestID = lambdahttp.RequestIDFromContext(ctx)
-	}
-	if info.RequestID == "" {
-		info.RequestID = info.LambdaRequestID
-	}
+	info.RequestID = lambdahttp.PlatformRequestIDFromContext(ctx)
 	return info
 }
 

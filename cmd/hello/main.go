@@ -107,7 +107,7 @@ func respond(status int, body any, requestID string, origins weborigin.Allowlist
 		"Cache-Control": "no-store",
 	}
 	if requestID != "" {
-		headers["X-Request-Id"] = requestID
+		headers[apierror.RequestIDHeader] = requestID
 	}
 	// API Gateway's proxy integration does not add CORS headers to Lambda
 	// responses, so the function sets them from the same list as the preflight.

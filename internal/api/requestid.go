@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"sync/atomic"
 	"unicode/utf8"
+
+	"github.com/r2r/r2r/apierror"
 )
 
 // requestState is what the middleware learns of a request and the handlers
@@ -80,7 +82,7 @@ func identify(logger *slog.Logger, platform func(*http.Request) PlatformInfo) fu
 			if platform != nil {
 				info = platform(r)
 			}
-			sent := r.Header.Get("X-Request-Id")
+			sent := r.Header.Get(apierror.RequestIDHeader)
 			id := info.RequestID
 			if platform == nil && wellFormedID(sent) {
 				id = sent
@@ -92,7 +94,7 @@ func identify(logger *slog.Logger, platform func(*http.Request) PlatformInfo) fu
 			if sent != "" && sent != id {
 				rs.clientID = clip(sent)
 			}
-			w.Header().Set("X-Request-Id", id)
+			w.Header().Set(apierror.RequestIDHeader, id)
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), stateKey{}, rs)))
 		})
 	}

@@ -41,8 +41,9 @@ type requestInfo struct {
 	source      Source
 	raw         *rawEvent // the decoded event, from which the typed one is built
 	once        sync.Once
-	event       any // pointer to the typed aws-lambda-go event, once built
-	requestID   string
+	event       any    // pointer to the typed aws-lambda-go event, once built
+	requestID   string // requestContext.requestId
+	platformID  string // see platformRequestID
 	traceHeader string // the request's X-Amzn-Trace-Id header
 }
 
@@ -96,6 +97,20 @@ func SourceFromContext(ctx context.Context) Source {
 func RequestIDFromContext(ctx context.Context) string {
 	if info := infoFrom(ctx); info != nil {
 		return info.requestID
+	}
+	return ""
+}
+
+// PlatformRequestIDFromContext returns the id the platform logs the request
+// under: API Gateway's requestContext.requestId behind a REST or HTTP API,
+// else the Lambda invocation's request id (from lambdacontext; a Function URL
+// or an ALB request), else a Function URL's requestContext.requestId. It is
+// "" outside Invoke, and for an ALB request outside the Lambda runtime. The
+// errors the adapter answers itself carry it (see [WithErrorBody] and
+// [WithRequestIDHeader]).
+func PlatformRequestIDFromContext(ctx context.Context) string {
+	if info := infoFrom(ctx); info != nil {
+		return info.platformID
 	}
 	return ""
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
 )
 
 // ErrUnsupportedEvent is wrapped by the error Invoke returns for an event that
@@ -32,6 +33,7 @@ type config struct {
 	logger          *slog.Logger
 	streaming       bool                                              // WithResponseStreaming
 	errorBody       func(status int, detail, requestID string) []byte // WithErrorBody, or nil
+	requestIDHeader string                                            // WithRequestIDHeader, or ""
 }
 
 // Option configures a [Handler].
@@ -105,10 +107,18 @@ func WithLogger(l *slog.Logger) Option {
 // undecodable request: 400; a handler panic or an oversized response: 500),
 // sent as application/json. f gets the status, the adapter's description
 // (which may name a cause: f decides what a client sees) and the platform's
-// request id (see [RequestIDFromContext]). Without it the body is
+// request id (see [PlatformRequestIDFromContext]). Without it the body is
 // {"message": description}, as API Gateway's own errors are.
 func WithErrorBody(f func(status int, detail, requestID string) []byte) Option {
 	return func(c *config) { c.errorBody = f }
+}
+
+// WithRequestIDHeader names the response header in which the errors the
+// adapter answers itself carry the platform's request id (see
+// [PlatformRequestIDFromContext]), as the handler's own responses carry it in the
+// same header. Without it those errors carry no request id header.
+func WithRequestIDHeader(name string) Option {
+	return func(c *config) { c.requestIDHeader = http.CanonicalHeaderKey(name) }
 }
 
 // New returns a Handler that serves h.
@@ -154,7 +164,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		return nil, errInvokeStreaming
 	}
 	var in inbound
-	if err := readEvent(payload, &in); err != nil {
+	if err := readEvent(ctx, payload, &in); err != nil {
 		return nil, err
 	}
 	if in.badRequest != "" {
@@ -187,12 +197,35 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 
 // readEvent decodes payload and extracts the request into in; both Invoke and
 // InvokeStream read events here. Its errors wrap ErrUnsupportedEvent.
-func readEvent(payload []byte, in *inbound) error {
+func readEvent(ctx context.Context, payload []byte, in *inbound) error {
 	var ev rawEvent
 	if err := decodeEvent(payload, &ev); err != nil {
 		return fmt.Errorf("%w: decoding event: %v", ErrUnsupportedEvent, err)
 	}
-	return ev.parse(in)
+	if err := ev.parse(in); err != nil {
+		return err
+	}
+	in.info.platformID = platformRequestID(ctx, in)
+	return nil
+}
+
+// platformRequestID is the id the platform logs the request under: API
+// Gateway's requestId behind a REST or HTTP API (its access log and its own
+// error responses carry it), else the invocation's, which Lambda's own log
+// lines carry (an ALB has no request id; a Function URL has no access log of
+// its own). Outside the Lambda runtime (no lambdacontext) a Function URL's
+// requestId stands in for the invocation's.
+func platformRequestID(ctx context.Context, in *inbound) string {
+	switch in.source {
+	case SourceAPIGatewayV1, SourceAPIGatewayV2:
+		if in.info.requestID != "" {
+			return in.info.requestID
+		}
+	}
+	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
+		return lc.AwsRequestID
+	}
+	return in.info.requestID
 }
 
 // serve runs the handler and reports whether it returned normally. A panic is

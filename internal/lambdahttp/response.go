@@ -311,7 +311,7 @@ func joinedHeaderValue(vs []string) string {
 // errorResponse is an error made by the adapter itself, encoded for the
 // request's source.
 func (h *Handler) errorResponse(in *inbound, status int, detail string) []byte {
-	return h.encode(in, status, h.errorHeader(), h.errorBody(in, status, detail))
+	return h.encode(in, status, h.errorHeader(in), h.errorBody(in, status, detail))
 }
 
 // errorBody is the body of an adapter-made error: WithErrorBody's, else
@@ -319,7 +319,7 @@ func (h *Handler) errorResponse(in *inbound, status int, detail string) []byte {
 // client sees one shape whether the gateway or the adapter refused.
 func (h *Handler) errorBody(in *inbound, status int, detail string) []byte {
 	if h.cfg.errorBody != nil {
-		return h.cfg.errorBody(status, detail, in.info.requestID)
+		return h.cfg.errorBody(status, detail, in.info.platformID)
 	}
 	body := make([]byte, 0, 16+len(detail))
 	body = append(body, `{"message":`...)
@@ -328,9 +328,13 @@ func (h *Handler) errorBody(in *inbound, status int, detail string) []byte {
 }
 
 // errorHeader is the header of an adapter-made error.
-func (h *Handler) errorHeader() http.Header {
-	return http.Header{
+func (h *Handler) errorHeader(in *inbound) http.Header {
+	hdr := http.Header{
 		"Content-Type":           {"application/json"},
 		"X-Content-Type-Options": {"nosniff"},
 	}
+	if h.cfg.requestIDHeader != "" && in.info.platformID != "" {
+		hdr[h.cfg.requestIDHeader] = []string{in.info.platformID}
+	}
+	return hdr
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/r2r/r2r/internal/lambdahttp"
@@ -368,6 +369,59 @@ func TestDefaultErrorBody(t *testing.T) {
 				t.Errorf("response = %v %s, want %d %s", status, body, tc.status, tc.want)
 			}
 		})
+	}
+}
+
+// WithRequestIDHeader: the adapter's own errors carry the platform's request
+// id in the named header, buffered and streamed: API Gateway's behind an API,
+// else the invocation's. Without the option, no such header.
+func TestRequestIDHeader(t *testing.T) {
+	panics := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") })
+	badBody := func(ev map[string]any) { ev["body"], ev["isBase64Encoded"] = "not base64!!", true }
+	quiet := lambdahttp.WithLogger(slog.New(slog.DiscardHandler))
+	const invocationID = "8476a536-e9f4-11e8-9739-2dfe598c3fcd"
+	for _, tc := range []struct {
+		name   string
+		stream bool
+		event  []byte
+		want   string
+	}{
+		{"v1 bad body", false, eventWith(t, eventV1(t, clientRequest{method: "POST", target: "/"}), badBody), testRequestID},
+		{"v2 panic", false, eventV2(t, clientRequest{method: "GET", target: "/"}, "$default"), testRequestID},
+		{"alb panic", false, eventALB(t, clientRequest{method: "GET", target: "/"}, false), invocationID},
+		{"stream bad body", true, eventWith(t, eventFunctionURL(t, clientRequest{method: "POST", target: "/"}), badBody), invocationID},
+		{"stream panic", true, eventFunctionURL(t, clientRequest{method: "GET", target: "/"}), invocationID},
+	} {
+		for _, name := range []string{"x-request-id", ""} {
+			t.Run(tc.name+" "+name, func(t *testing.T) {
+				opts := []lambdahttp.Option{quiet, lambdahttp.WithRequestIDHeader(name)}
+				if tc.stream {
+					opts = append(opts, lambdahttp.WithResponseStreaming())
+				}
+				h := lambdahttp.New(panics, opts...)
+				ctx := lambdacontext.NewContext(t.Context(), &lambdacontext.LambdaContext{AwsRequestID: invocationID})
+				var got []string
+				if tc.stream {
+					hdr, _ := preludeOf(t, invokeStreamContext(t, ctx, h, tc.event))["headers"].(map[string]any)
+					if v, ok := hdr["X-Request-Id"].(string); ok {
+						got = []string{v}
+					}
+				} else {
+					out, err := h.Invoke(ctx, tc.event)
+					if err != nil {
+						t.Fatalf("Invoke = %v, want a response", err)
+					}
+					got = decodeResponse(t, out).header("X-Request-Id")
+				}
+				var want []string
+				if name != "" {
+					want = []string{tc.want}
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("X-Request-Id mismatch (-want +got):\n%s", diff)
+				}
+			})
+		}
 	}
 }
 

@@ -83,7 +83,7 @@ func WithResponseStreaming() Option {
 // API and ALB events: neither source can stream.
 func (h *Handler) InvokeStream(ctx context.Context, payload []byte) (io.ReadCloser, error) {
 	in := new(inbound) // shared with the handler's goroutine
-	if err := readEvent(payload, in); err != nil {
+	if err := readEvent(ctx, payload, in); err != nil {
 		return nil, err
 	}
 	switch in.source {
@@ -164,7 +164,7 @@ func (h *Handler) serveStream(w *streamWriter, r *http.Request, in *inbound, don
 			// discarding whatever the handler had buffered.
 			w.heads <- streamHead{
 				status: http.StatusInternalServerError,
-				header: h.errorHeader(),
+				header: h.errorHeader(in),
 				body:   bytes.NewReader(h.errorBody(in, http.StatusInternalServerError, http.StatusText(http.StatusInternalServerError))),
 			}
 			w.pw.Close()
@@ -184,7 +184,7 @@ func (h *Handler) serveStream(w *streamWriter, r *http.Request, in *inbound, don
 func (h *Handler) streamError(in *inbound, status int, detail string) io.ReadCloser {
 	return streamResponse(in, streamHead{
 		status: status,
-		header: h.errorHeader(),
+		header: h.errorHeader(in),
 		body:   bytes.NewReader(h.errorBody(in, status, detail)),
 	})
 }

@@ -62,7 +62,13 @@ type stream struct {
 // reads the prelude up to the 8 null bytes.
 func invokeStream(t *testing.T, h *lambdahttp.Handler, payload []byte) *stream {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 29*time.Second)
+	return invokeStreamContext(t, context.Background(), h, payload)
+}
+
+// invokeStreamContext is invokeStream with the invocation's context.
+func invokeStreamContext(t *testing.T, ctx context.Context, h *lambdahttp.Handler, payload []byte) *stream {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 29*time.Second)
 	t.Cleanup(cancel)
 	rc := await(t, "InvokeStream", func() io.ReadCloser {
 		rc, err := h.InvokeStream(ctx, payload)
