@@ -2,14 +2,12 @@ package adapters_test
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -20,6 +18,8 @@ import (
 
 	"github.com/akrylysov/algnhsa"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/r2r/r2r/internal/lambdahttp/lambdahttptest"
 )
 
 // This file documents the "why our own" claim of DESIGN.md with evidence:
@@ -61,40 +61,17 @@ func decodeOutput(out []byte) (outcome, error) {
 	if prelude, body, ok := bytes.Cut(out, make([]byte, 8)); ok {
 		out, raw, streamed = prelude, body, true
 	}
-	var r struct {
-		StatusCode        int                 `json:"statusCode"`
-		Headers           map[string]string   `json:"headers"`
-		MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
-		Cookies           []string            `json:"cookies"`
-		Body              string              `json:"body"`
-		IsBase64Encoded   bool                `json:"isBase64Encoded"`
-	}
+	var r lambdahttptest.Response
 	if err := json.Unmarshal(out, &r); err != nil {
 		return outcome{}, fmt.Errorf("response is not JSON: %v: %q", err, out)
 	}
-	o := outcome{Status: r.StatusCode, Header: http.Header{}, Base64: r.IsBase64Encoded, Body: []byte(r.Body)}
-	for k, v := range r.Headers {
-		o.Header.Add(k, v)
+	o := outcome{Status: r.StatusCode, Header: r.Header(), Base64: r.IsBase64Encoded, Body: raw}
+	if streamed {
+		return o, nil
 	}
-	for k, vs := range r.MultiValueHeaders {
-		for _, v := range vs {
-			o.Header.Add(k, v)
-		}
-	}
-	for _, c := range r.Cookies {
-		o.Header.Add("Set-Cookie", c)
-	}
-	switch {
-	case streamed:
-		o.Body = raw
-	case r.IsBase64Encoded:
-		b, err := base64.StdEncoding.DecodeString(r.Body)
-		if err != nil {
-			return o, fmt.Errorf("isBase64Encoded body is not base64: %v", err)
-		}
-		o.Body = b
-	}
-	return o, nil
+	var err error
+	o.Body, err = r.DecodedBody()
+	return o, err
 }
 
 // pngBytes is a real PNG: its signature (0x89 'P' 'N' 'G') is not UTF-8,
@@ -248,309 +225,10 @@ func adaptersFor(src source) []adapterSpec {
 	return list
 }
 
-// Event builders: the shapes AWS delivers, after the live captures in
-// internal/lambdahttp/testdata/aws-events.
-
-const (
-	clientIP   = "68.8.83.18"
-	restDomain = "5h7pqvr9u4.execute-api.us-west-2.amazonaws.com"
-	httpDomain = "sjzepsqsu5.execute-api.us-west-2.amazonaws.com"
-	urlDomain  = "abcdefghijklmnopqrstuvwxyz123456.lambda-url.us-west-2.on.aws"
-)
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
-// restEvent: path as the client sent it (encoded), query decoded, every
-// header in multiValueHeaders and its last value in headers.
-func restEvent(method, path string, query url.Values, header [][2]string, body string, b64 bool) []byte {
-	mh, sh := map[string][]string{}, map[string]string{}
-	for _, kv := range header {
-		mh[kv[0]] = append(mh[kv[0]], kv[1])
-		sh[kv[0]] = kv[1]
-	}
-	var sq map[string]string
-	if len(query) > 0 {
-		sq = map[string]string{}
-		for k, v := range query {
-			sq[k] = v[len(v)-1]
-		}
-	}
-	return mustJSON(map[string]any{
-		"resource": "/{proxy+}", "path": path, "httpMethod": method,
-		"headers": sh, "multiValueHeaders": mh,
-		"queryStringParameters": sq, "multiValueQueryStringParameters": query,
-		"pathParameters": map[string]string{"proxy": strings.TrimPrefix(path, "/")},
-		"requestContext": map[string]any{
-			"accountId": "910345601053", "apiId": "5h7pqvr9u4", "stage": "live",
-			"requestId": "7c2af7db-31f3-42b5-8a6d-9ffc74e3b9e0", "domainName": restDomain,
-			"protocol": "HTTP/1.1", "path": "/live" + path, "httpMethod": method, "resourcePath": "/{proxy+}",
-			"identity": map[string]any{"sourceIp": clientIP, "userAgent": "curl/8.7.1"},
-		},
-		"body": body, "isBase64Encoded": b64,
-	})
-}
-
-// v2Event is payload 2.0, from an HTTP API ($default stage; rawPath already
-// decoded by AWS) or a Function URL (rawPath as sent, and the cookie header
-// kept beside cookies[]): lower-case header names, repeated values
-// comma-joined.
-func v2Event(domain, method, rawPath, rawQuery string, headers map[string]string, cookies []string) []byte {
-	if headers == nil {
-		headers = map[string]string{}
-	}
-	headers["host"] = domain
-	headers["x-forwarded-for"] = clientIP
-	prefix, _, _ := strings.Cut(domain, ".")
-	return mustJSON(map[string]any{
-		"version": "2.0", "routeKey": "$default", "rawPath": rawPath, "rawQueryString": rawQuery,
-		"cookies": cookies, "headers": headers,
-		"requestContext": map[string]any{
-			"accountId": "910345601053", "apiId": prefix, "stage": "$default", "requestId": "ATfSmjLgPHcESJw=",
-			"domainName": domain, "domainPrefix": prefix, "routeKey": "$default",
-			"http": map[string]any{"method": method, "path": rawPath, "protocol": "HTTP/1.1", "sourceIp": clientIP, "userAgent": "curl/8.7.1"},
-		},
-		"body": "", "isBase64Encoded": false,
-	})
-}
-
-// albEvent: path and query as sent (still encoded), lower-case header
-// names; single-value mode keeps only the last value of anything repeated.
-func albEvent(multi bool, method, path, rawQuery string) []byte {
-	mq := map[string][]string{}
-	for _, kv := range strings.Split(rawQuery, "&") {
-		k, v, _ := strings.Cut(kv, "=")
-		mq[k] = append(mq[k], v)
-	}
-	mh := map[string][]string{
-		"host": {"r2r-alb-123.us-west-2.elb.amazonaws.com"}, "x-forwarded-for": {clientIP},
-		"x-forwarded-proto": {"https"}, "x-forwarded-port": {"443"}, "user-agent": {"curl/8.7.1"},
-	}
-	ev := map[string]any{
-		"requestContext": map[string]any{"elb": map[string]any{"targetGroupArn": "arn:aws:elasticloadbalancing:us-west-2:910345601053:targetgroup/r2r/abc"}},
-		"httpMethod":     method, "path": path, "body": "", "isBase64Encoded": false,
-	}
-	if multi {
-		ev["multiValueHeaders"], ev["multiValueQueryStringParameters"] = mh, mq
-	} else {
-		sh, sq := map[string]string{}, map[string]string{}
-		for k, v := range mh {
-			sh[k] = v[len(v)-1]
-		}
-		for k, v := range mq {
-			sq[k] = v[len(v)-1]
-		}
-		ev["headers"], ev["queryStringParameters"] = sh, sq
-	}
-	return mustJSON(ev)
-}
-
-// Checks: each returns what differs from net/http semantics, or nothing.
-
-func served(r result) []string {
-	switch {
-	case r.panicked != nil:
-		return []string{fmt.Sprintf("panic escaped the adapter (%v)", r.panicked)}
-	case r.err != nil:
-		return []string{fmt.Sprintf("Invoke failed: %v", r.err)}
-	case r.outErr != nil:
-		return []string{r.outErr.Error()}
-	case !r.called:
-		return []string{"handler not called"}
-	}
-	return nil
-}
-
-func diff(what string, got, want any) []string {
-	if fmt.Sprint(got) == fmt.Sprint(want) {
-		return nil
-	}
-	return []string{fmt.Sprintf("%s = %q, want %q", what, got, want)}
-}
-
-func routed(name string) func(result) []string {
-	return func(r result) []string {
-		if p := served(r); p != nil {
-			return p
-		}
-		return append(diff("route", r.seen.Route, "GET /capture/{name}"), diff("PathValue(name)", r.seen.Name, name)...)
-	}
-}
-
-func headerValues(key string, want ...string) func(result) []string {
-	return func(r result) []string {
-		if p := served(r); p != nil {
-			return p
-		}
-		return diff("Header["+key+"]", r.seen.Header[key], want)
-	}
-}
-
-func cookies(want ...string) func(result) []string {
-	return func(r result) []string {
-		if p := served(r); p != nil {
-			return p
-		}
-		return diff("r.Cookies()", r.seen.Cookies, want)
-	}
-}
-
-func query(want url.Values) func(result) []string {
-	return func(r result) []string {
-		if p := served(r); p != nil {
-			return p
-		}
-		return diff("r.URL.Query()", r.seen.Query, want)
-	}
-}
-
-func pngResponse(r result) []string {
-	if p := served(r); p != nil {
-		return p
-	}
-	if !bytes.Equal(r.out.Body, pngBytes) {
-		return []string{fmt.Sprintf("client gets a corrupted PNG (isBase64Encoded=%t, %d bytes, want %d)", r.out.Base64, len(r.out.Body), len(pngBytes))}
-	}
-	return nil
-}
-
-func notServed(r result) []string {
-	switch {
-	case r.called:
-		return []string{fmt.Sprintf("foreign event served as an HTTP request: %s %q", r.seen.Method, r.seen.Path)}
-	case r.panicked != nil:
-		return []string{fmt.Sprintf("panic escaped the adapter (%v)", r.panicked)}
-	case r.err == nil:
-		return []string{fmt.Sprintf("no error for a foreign event; returned %d", r.out.Status)}
-	}
-	return nil
-}
-
-func panicAnswered(r result) []string {
-	switch {
-	case r.panicked != nil:
-		return []string{"the panic escaped the adapter: the runtime reports a function error (the client gets a 502) and the process exits (cold start next)"}
-	case r.err != nil:
-		return []string{fmt.Sprintf("Invoke failed: %v", r.err)}
-	case r.out.Status != http.StatusInternalServerError:
-		return []string{fmt.Sprintf("status = %d body %q, want 500", r.out.Status, r.out.Body)}
-	}
-	return nil
-}
-
-// correctnessCases are the events and what net/http would have done.
-func correctnessCases() []struct {
-	name  string
-	src   source
-	event []byte
-	check func(result) []string
-} {
-	cookieHeader := map[string]string{"cookie": "a=1; b=2"}
-	return []struct {
-		name  string
-		src   source
-		event []byte
-		check func(result) []string
-	}{
-		{"REST GET as net/http builds it", restAPI,
-			restEvent("GET", "/items/42", url.Values{"tag": {"a", "b"}, "q": {"a b&c"}},
-				[][2]string{{"Host", restDomain}, {"Accept", "application/json"}, {"Accept", "text/plain"}, {"X-Forwarded-For", clientIP}}, "", false),
-			func(r result) []string {
-				if p := served(r); p != nil {
-					return p
-				}
-				s := r.seen
-				var p []string
-				p = append(p, diff("Path", s.Path, "/items/42")...)
-				p = append(p, diff("Query", s.Query, url.Values{"tag": {"a", "b"}, "q": {"a b&c"}})...)
-				p = append(p, diff("Header[Accept]", s.Header["Accept"], []string{"application/json", "text/plain"})...)
-				p = append(p, diff("Host", s.Host, restDomain)...)
-				if _, ok := s.Header["Host"]; ok {
-					p = append(p, "Host is also in r.Header (net/http moves it to r.Host only)")
-				}
-				if host, _, err := net.SplitHostPort(s.RemoteAddr); err != nil || host != clientIP {
-					p = append(p, fmt.Sprintf("RemoteAddr = %q: net.SplitHostPort fails or is not the client IP (net/http gives ip:port)", s.RemoteAddr))
-				}
-				if !s.HasDeadline || !s.HasLambdaContext {
-					p = append(p, fmt.Sprintf("request context: deadline %t, lambdacontext %t", s.HasDeadline, s.HasLambdaContext))
-				}
-				if r.out.Status != 200 {
-					p = append(p, fmt.Sprintf("status %d, want 200", r.out.Status))
-				}
-				return p
-			}},
-		{"REST %2F in path (GET /capture/a%2Fb)", restAPI,
-			restEvent("GET", "/capture/a%2Fb", nil, nil, "", false), routed("a/b")},
-		{"Function URL %2F in path", functionURL,
-			v2Event(urlDomain, "GET", "/capture/a%2Fb", "", nil, nil), routed("a/b")},
-		{"HTTP API decoded path with # (client sent %23)", httpAPI,
-			v2Event(httpDomain, "GET", "/capture/hash#value", "", nil, nil), routed("hash#value")},
-		{"HTTP API decoded path with % (client sent %2525)", httpAPI,
-			v2Event(httpDomain, "GET", "/capture/100%", "", nil, nil), routed("100%")},
-		{"REST binary request body (isBase64Encoded)", restAPI,
-			restEvent("POST", "/upload", nil, [][2]string{{"Content-Type", "image/png"}}, base64.StdEncoding.EncodeToString(pngBytes), true),
-			func(r result) []string {
-				if p := served(r); p != nil {
-					return p
-				}
-				if !bytes.Equal(r.seen.Body, pngBytes) {
-					return []string{fmt.Sprintf("handler got a %d-byte body, want the %d-byte PNG", len(r.seen.Body), len(pngBytes))}
-				}
-				return nil
-			}},
-		{"ALB multi-value query, still encoded", alb,
-			albEvent(true, "GET", "/items", "q=a%20b&plus=1%2B1&k%20y=v"),
-			query(url.Values{"q": {"a b"}, "plus": {"1+1"}, "k y": {"v"}})},
-		{"ALB single-value target group", alb,
-			albEvent(false, "GET", "/items", "q=a%20b"), query(url.Values{"q": {"a b"}})},
-		{"HTTP API comma inside one header value", httpAPI,
-			v2Event(httpDomain, "GET", "/items", "", map[string]string{"x-note": "hello, world"}, nil),
-			headerValues("X-Note", "hello, world")},
-		{"HTTP API comma inside an ETag", httpAPI,
-			v2Event(httpDomain, "GET", "/items", "", map[string]string{"if-none-match": `W/"a,b"`}, nil),
-			headerValues("If-None-Match", `W/"a,b"`)},
-		{"HTTP API cookies[]", httpAPI,
-			v2Event(httpDomain, "GET", "/items", "", nil, []string{"a=1", "b=2"}),
-			func(r result) []string {
-				p := cookies("a=1", "b=2")(r)
-				if p == nil && len(r.seen.Header["Cookie"]) != 1 {
-					p = append(p, fmt.Sprintf("%d Cookie header lines %q (an HTTP/1.1 client sends one)", len(r.seen.Header["Cookie"]), r.seen.Header["Cookie"]))
-				}
-				return p
-			}},
-		{"Function URL cookie header and cookies[]", functionURL,
-			v2Event(urlDomain, "GET", "/items", "", cookieHeader, []string{"a=1", "b=2"}), cookies("a=1", "b=2")},
-		{"REST PNG response", restAPI, restEvent("GET", "/png", nil, nil, "", false), pngResponse},
-		{"HTTP API PNG response", httpAPI, v2Event(httpDomain, "GET", "/png", "", nil, nil), pngResponse},
-		{"Function URL PNG response", functionURL, v2Event(urlDomain, "GET", "/png", "", nil, nil), pngResponse},
-		{"HTTP API two Set-Cookie", httpAPI, v2Event(httpDomain, "GET", "/cookies", "", nil, nil),
-			func(r result) []string {
-				if p := served(r); p != nil {
-					return p
-				}
-				return diff("Set-Cookie", r.out.Header["Set-Cookie"], []string{"session=new; Path=/; HttpOnly", "theme=light; Path=/"})
-			}},
-		{"{} behind a REST API", restAPI, []byte(`{}`), notServed},
-		{"{} behind a Function URL", functionURL, []byte(`{}`), notServed},
-		{"SQS event behind a REST API", restAPI,
-			[]byte(`{"Records":[{"messageId":"059f36b4-87a3-44ab-83d2-661975830a7d","receiptHandle":"AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a",` +
-				`"body":"hello","attributes":{"ApproximateReceiveCount":"1"},"messageAttributes":{},"md5OfBody":"5d41402abc4b2a76b9719d911017c592",` +
-				`"eventSource":"aws:sqs","eventSourceARN":"arn:aws:sqs:us-west-2:910345601053:r2r-queue","awsRegion":"us-west-2"}]}`),
-			notServed},
-		{"REST handler panic", restAPI, restEvent("GET", "/panic", nil, nil, "", false), panicAnswered},
-		{"HTTP API handler panic", httpAPI, v2Event(httpDomain, "GET", "/panic", "", nil, nil), panicAnswered},
-	}
-}
-
 // TestCorrectness runs the table through every adapter. Run with -v to see
 // what each adapter gave the handler and returned.
 func TestCorrectness(t *testing.T) {
-	for _, tc := range correctnessCases() {
+	for _, tc := range correctnessCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, a := range adaptersFor(tc.src) {
 				if a.name == "lambdaurl" && strings.HasSuffix(tc.name, "panic") {
@@ -582,7 +260,7 @@ func TestLambdaurlPanic(t *testing.T) {
 		defer cancel()
 		func() {
 			defer func() { recover() }() // catches nothing: the panic is on another goroutine
-			lambdaurlInvoke(p.handler())(ctx, v2Event(urlDomain, "GET", "/panic", "", nil, nil))
+			lambdaurlInvoke(p.handler())(ctx, urlFront.EventFunctionURL(t, get(urlFront, "/panic")))
 		}()
 		fmt.Println("survived")
 		return
@@ -601,7 +279,7 @@ func TestLambdaurlPanic(t *testing.T) {
 	}
 	// The same panic under lambdahttp is a 500 and the process lives on.
 	p := &probe{}
-	r := runAdapter(lambdahttpInvoke(p.handler()), p, v2Event(urlDomain, "GET", "/panic", "", nil, nil))
+	r := runAdapter(lambdahttpInvoke(p.handler()), p, urlFront.EventFunctionURL(t, get(urlFront, "/panic")))
 	if problems := panicAnswered(r); len(problems) > 0 {
 		t.Errorf("lambdahttp: %s", strings.Join(problems, "; "))
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/r2r/r2r/apierror"
+	"github.com/r2r/r2r/internal/lambdahttp/lambdahttptest"
 )
 
 // The errors the adapter answers itself (here a body that is not valid
@@ -26,7 +27,7 @@ func TestAdapterErrorsAreAPIErrors(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Invoke = %v, want a 400 response", err)
 	}
-	var resp proxyResponse
+	var resp lambdahttptest.Response
 	if err := json.Unmarshal(out, &resp); err != nil {
 		t.Fatalf("Invoke = %s: %v", out, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/r2r/r2r/internal/api"
 	"github.com/r2r/r2r/internal/lambdahttp"
+	"github.com/r2r/r2r/internal/lambdahttp/lambdahttptest"
 )
 
 // lambdaHandler is what serveLambda starts, as a buffered lambdahttp.Handler
@@ -72,11 +73,11 @@ func TestLambdaRequestIDIsThePlatforms(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var resp proxyResponse
+			var resp lambdahttptest.Response
 			if err := json.Unmarshal(raw, &resp); err != nil {
 				t.Fatal(err)
 			}
-			if got := resp.header("X-Request-Id"); got != tt.wantID {
+			if got := resp.Header().Get("X-Request-Id"); got != tt.wantID {
 				t.Errorf("X-Request-Id = %q, want the platform's %q", got, tt.wantID)
 			}
 			access := logs.waitFor(t, "request")
@@ -104,7 +105,7 @@ func TestLambdaRefusesBadQueryEncoding(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var resp proxyResponse
+			var resp lambdahttptest.Response
 			if err := json.Unmarshal(raw, &resp); err != nil {
 				t.Fatal(err)
 			}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/r2r/r2r/internal/api"
+	"github.com/r2r/r2r/internal/lambdahttp/lambdahttptest"
 	"github.com/r2r/r2r/internal/logtest"
 )
 
@@ -63,7 +64,7 @@ func TestLatePanicBuffered(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Invoke = %v, want a 500 response", err)
 			}
-			var resp proxyResponse
+			var resp lambdahttptest.Response
 			if err := json.Unmarshal(out, &resp); err != nil {
 				t.Fatalf("Invoke = %s: %v", out, err)
 			}

@@ -18,34 +18,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/r2r/r2r/internal/lambdahttp/lambdahttptest"
 	"github.com/r2r/r2r/internal/rie"
 	"github.com/r2r/r2r/internal/rie/rietest"
 )
-
-// proxyResponse holds any of the four sources' response shapes.
-type proxyResponse struct {
-	StatusCode        int                 `json:"statusCode"`
-	StatusDescription string              `json:"statusDescription"`
-	Headers           map[string]string   `json:"headers"`
-	MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
-	Body              string              `json:"body"`
-	IsBase64Encoded   bool                `json:"isBase64Encoded"`
-}
-
-// header returns the response header name, from either header map.
-func (r proxyResponse) header(name string) string {
-	for k, v := range r.Headers {
-		if strings.EqualFold(k, name) {
-			return v
-		}
-	}
-	for k, v := range r.MultiValueHeaders {
-		if strings.EqualFold(k, name) && len(v) > 0 {
-			return v[0]
-		}
-	}
-	return ""
-}
 
 // event reads testdata/name.
 func event(t *testing.T, name string) []byte {
@@ -73,7 +49,7 @@ func eventRequestID(t *testing.T, ev []byte) string {
 
 // invoke sends testdata/name with the Lambda request id lambdaID and decodes
 // the response; it also returns the raw payload.
-func invoke(t *testing.T, e *rie.Emulator, name, lambdaID string) (proxyResponse, []byte) {
+func invoke(t *testing.T, e *rie.Emulator, name, lambdaID string) (lambdahttptest.Response, []byte) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -81,7 +57,7 @@ func invoke(t *testing.T, e *rie.Emulator, name, lambdaID string) (proxyResponse
 	if err != nil {
 		t.Fatalf("invoke %s: %v", name, err)
 	}
-	var resp proxyResponse
+	var resp lambdahttptest.Response
 	if err := json.Unmarshal(raw, &resp); err != nil {
 		t.Fatalf("invoke %s: response %s: %v", name, raw, err)
 	}
@@ -89,7 +65,7 @@ func invoke(t *testing.T, e *rie.Emulator, name, lambdaID string) (proxyResponse
 }
 
 // jsonBody decodes a response body for comparison by meaning.
-func jsonBody(t *testing.T, resp proxyResponse) map[string]any {
+func jsonBody(t *testing.T, resp lambdahttptest.Response) map[string]any {
 	t.Helper()
 	if resp.IsBase64Encoded {
 		t.Fatalf("body is base64-encoded, want JSON text: %+v", resp)
@@ -164,10 +140,10 @@ func TestRIE(t *testing.T) {
 					t.Errorf("response has %q, not part of the %s shape: %s", k, tt.name, raw)
 				}
 			}
-			if ct := resp.header("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			if ct := resp.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 				t.Errorf("Content-Type = %q, want application/json", ct)
 			}
-			gotID := resp.header("X-Request-Id")
+			gotID := resp.Header().Get("X-Request-Id")
 			if tt.requestID {
 				if want := eventRequestID(t, event(t, tt.event)); gotID != want {
 					t.Errorf("X-Request-Id = %q, want the event's requestId %q", gotID, want)
@@ -205,10 +181,10 @@ func TestRIE(t *testing.T) {
 		if resp.StatusCode != 204 {
 			t.Fatalf("status = %d, want 204; response %s", resp.StatusCode, raw)
 		}
-		if got := resp.header("Access-Control-Allow-Origin"); got != "https://app.example.com" {
+		if got := resp.Header().Get("Access-Control-Allow-Origin"); got != "https://app.example.com" {
 			t.Errorf("Access-Control-Allow-Origin = %q, want the allowed origin", got)
 		}
-		if got := resp.header("Access-Control-Allow-Methods"); !strings.Contains(got, "GET") {
+		if got := resp.Header().Get("Access-Control-Allow-Methods"); !strings.Contains(got, "GET") {
 			t.Errorf("Access-Control-Allow-Methods = %q, want GET among them", got)
 		}
 	})
@@ -369,7 +345,7 @@ func rieResponse(t *testing.T, mode string, raw []byte) (int, string) {
 		}
 		return head.StatusCode, body
 	}
-	var resp proxyResponse
+	var resp lambdahttptest.Response
 	if err := json.Unmarshal(raw, &resp); err != nil {
 		t.Fatalf("response %q: %v", raw, err)
 	}

@@ -11,25 +11,26 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/r2r/r2r/internal/lambdahttp"
+	"github.com/r2r/r2r/internal/lambdahttp/lambdahttptest"
 )
 
 // benchEvents are a REST GET and an HTTP API POST of 4 KB, each measured against
 // the floor of decoding the same bytes into the aws-lambda-go type.
 func benchEvents(b *testing.B) (v1GET, v2POST []byte) {
-	c := clientRequest{method: "GET", target: "/api/items/42?expand=owner&limit=10", header: [][2]string{
+	c := lambdahttptest.Request{Method: "GET", Target: "/api/items/42?expand=owner&limit=10", Header: [][2]string{
 		{"Host", "abc123.execute-api.us-east-1.amazonaws.com"}, {"Accept", "application/json"},
 		{"Accept-Encoding", "gzip, deflate, br"}, {"Accept-Language", "en-US,en;q=0.9"},
 		{"Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig"}, {"User-Agent", "Mozilla/5.0 (X11; Linux x86_64)"},
 		{"X-Amzn-Trace-Id", "Root=1-6a5145a8-536f3e792f6be9b44c1f46fa"}, {"X-Forwarded-For", "198.51.100.7"},
 		{"X-Forwarded-Port", "443"}, {"X-Forwarded-Proto", "https"},
 	}}
-	v1GET = eventV1(b, c)
+	v1GET = restAPI.EventV1(b, c)
 	body := `{"items":[` + strings.Repeat(`{"id":"0123456789","name":"widget","tags":["a","b"],"price":12.5},`, 62) + `{"id":"last"}]}`
 	if len(body) < 4000 || len(body) > 4300 {
 		b.Fatalf("body is %d bytes, want ~4 KB", len(body))
 	}
-	p := clientRequest{method: "POST", target: "/api/items", header: append(c.header[:0:0], append([][2]string{{"Content-Type", "application/json"}}, c.header...)...), body: []byte(body)}
-	v2POST = eventV2(b, p, "$default")
+	p := lambdahttptest.Request{Method: "POST", Target: "/api/items", Header: append(c.Header[:0:0], append([][2]string{{"Content-Type", "application/json"}}, c.Header...)...), Body: []byte(body)}
+	v2POST = httpAPI.EventV2(b, p)
 	return v1GET, v2POST
 }
 

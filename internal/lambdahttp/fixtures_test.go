@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/r2r/r2r/internal/lambdahttp"
+	"github.com/r2r/r2r/internal/lambdahttp/lambdahttptest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden from the current output")
@@ -302,7 +303,7 @@ func TestBadEvents(t *testing.T) {
 // TestBadRequests: a well-formed event whose request net/http would refuse
 // gets a 400 JSON error without running the handler.
 func TestBadRequests(t *testing.T) {
-	c := clientRequest{method: "POST", target: "/upload", body: []byte("x"), binary: true}
+	c := lambdahttptest.Request{Method: "POST", Target: "/upload", Body: []byte("x"), Binary: true}
 	badBody := func(ev map[string]any) { ev["body"] = "not base64!!" }
 	badPath := func(ev map[string]any) {
 		if _, ok := ev["rawPath"]; ok {
@@ -317,14 +318,14 @@ func TestBadRequests(t *testing.T) {
 		detail string
 		reqID  string
 	}{
-		{"v1 invalid base64", eventWith(t, eventV1(t, c), badBody), "request body is not valid base64", testRequestID},
-		{"v2 invalid base64", eventWith(t, eventV2(t, c, "$default"), badBody), "request body is not valid base64", testRequestID},
-		{"alb invalid base64", eventWith(t, eventALB(t, c, true), badBody), "request body is not valid base64", ""},
-		{"alb single invalid base64", eventWith(t, eventALB(t, c, false), badBody), "request body is not valid base64", ""},
-		{"function url invalid base64", eventWith(t, eventFunctionURL(t, c), badBody), "request body is not valid base64", testRequestID},
-		{"v1 invalid path escape", eventWith(t, eventV1(t, c), badPath), "invalid percent-encoding in request path", testRequestID},
-		{"alb invalid path escape", eventWith(t, eventALB(t, c, true), badPath), "invalid percent-encoding in request path", ""},
-		{"function url invalid path escape", eventWith(t, eventFunctionURL(t, c), badPath), "invalid percent-encoding in request path", testRequestID},
+		{"v1 invalid base64", eventWith(t, restAPI.EventV1(t, c), badBody), "request body is not valid base64", testRequestID},
+		{"v2 invalid base64", eventWith(t, httpAPI.EventV2(t, c), badBody), "request body is not valid base64", testRequestID},
+		{"alb invalid base64", eventWith(t, targetGroup.EventALB(t, c, true), badBody), "request body is not valid base64", ""},
+		{"alb single invalid base64", eventWith(t, targetGroup.EventALB(t, c, false), badBody), "request body is not valid base64", ""},
+		{"function url invalid base64", eventWith(t, functionURL.EventFunctionURL(t, c), badBody), "request body is not valid base64", testRequestID},
+		{"v1 invalid path escape", eventWith(t, restAPI.EventV1(t, c), badPath), "invalid percent-encoding in request path", testRequestID},
+		{"alb invalid path escape", eventWith(t, targetGroup.EventALB(t, c, true), badPath), "invalid percent-encoding in request path", ""},
+		{"function url invalid path escape", eventWith(t, functionURL.EventFunctionURL(t, c), badPath), "invalid percent-encoding in request path", testRequestID},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

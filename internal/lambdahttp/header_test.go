@@ -20,6 +20,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/r2r/r2r/internal/lambdahttp"
+	"github.com/r2r/r2r/internal/lambdahttp/lambdahttptest"
 )
 
 // hostileHeaders is what a careless handler might put in its response
@@ -157,14 +158,14 @@ func TestResponseHeadersMatchNetHTTP(t *testing.T) {
 	}
 
 	sh := lambdahttp.New(http.HandlerFunc(hostileHeaders), lambdahttp.WithResponseStreaming(), lambdahttp.WithLogger(discardLogger()))
-	c := clientRequest{method: "GET", target: "/", header: [][2]string{{"Host", "h"}}}
+	c := lambdahttptest.Request{Method: "GET", Target: "/", Header: [][2]string{{"Host", "h"}}}
 	for _, tc := range []struct {
 		name   string
 		event  []byte
 		joined bool
 	}{
-		{"stream apigw-v1", eventV1(t, c), false},
-		{"stream function-url", eventFunctionURL(t, c), true},
+		{"stream apigw-v1", restAPI.EventV1(t, c), false},
+		{"stream function-url", functionURL.EventFunctionURL(t, c), true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := invokeStream(t, sh, tc.event)
@@ -189,8 +190,8 @@ func FuzzResponseHeader(f *testing.F) {
 	} {
 		f.Add(s[0], s[1])
 	}
-	c := clientRequest{method: "GET", target: "/", header: [][2]string{{"Host", "h"}}}
-	v1, v2 := eventV1(f, c), eventV2(f, c, "$default")
+	c := lambdahttptest.Request{Method: "GET", Target: "/", Header: [][2]string{{"Host", "h"}}}
+	v1, v2 := restAPI.EventV1(f, c), httpAPI.EventV2(f, c)
 	f.Fuzz(func(t *testing.T, name, value string) {
 		if !utf8.ValidString(name) || !utf8.ValidString(value) {
 			t.Skip("a JSON string cannot carry invalid UTF-8")
@@ -264,7 +265,7 @@ func TestRequestHeaderRefusedAsNetHTTPDoes(t *testing.T) {
 				t.Fatalf("net/http answers %q: %q with %d; the table says refused=%v", tc.name, tc.value, status, tc.refused)
 			}
 		}
-		c := clientRequest{method: "GET", target: "/", header: [][2]string{{"Host", "api.example.com"}, {tc.name, tc.value}}}
+		c := lambdahttptest.Request{Method: "GET", Target: "/", Header: [][2]string{{"Host", "api.example.com"}, {tc.name, tc.value}}}
 		for _, src := range sources {
 			t.Run(tc.name+"/"+src.name, func(t *testing.T) {
 				var got []string
@@ -302,12 +303,12 @@ func TestRequestHeaderRefusedAsNetHTTPDoes(t *testing.T) {
 	// Streaming answers the same 400 in its prelude and body.
 	for _, tc := range []struct {
 		name  string
-		build func(testing.TB, clientRequest) []byte
-	}{{"stream apigw-v1", eventV1}, {"stream function-url", eventFunctionURL}} {
+		build func(testing.TB, lambdahttptest.Request) []byte
+	}{{"stream apigw-v1", restAPI.EventV1}, {"stream function-url", functionURL.EventFunctionURL}} {
 		t.Run(tc.name, func(t *testing.T) {
 			called := false
 			h := lambdahttp.New(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }), lambdahttp.WithResponseStreaming(), withErrorFields)
-			c := clientRequest{method: "GET", target: "/", header: [][2]string{{"Host", "h"}, {"X-Injected", "a\r\nX-Evil: 1"}}}
+			c := lambdahttptest.Request{Method: "GET", Target: "/", Header: [][2]string{{"Host", "h"}, {"X-Injected", "a\r\nX-Evil: 1"}}}
 			s := invokeStream(t, h, tc.build(t, c))
 			if p := preludeOf(t, s); p["statusCode"] != 400.0 {
 				t.Errorf("statusCode = %v, want 400", p["statusCode"])

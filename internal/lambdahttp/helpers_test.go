@@ -3,7 +3,6 @@ package lambdahttp_test
 import (
 	"bufio"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -20,6 +19,7 @@ import (
 	"time"
 
 	"github.com/r2r/r2r/internal/lambdahttp"
+	"github.com/r2r/r2r/internal/lambdahttp/lambdahttptest"
 )
 
 // seen is what a handler observed of a request.
@@ -91,14 +91,8 @@ func (rec *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) { rec.mux
 // response is a decoded Lambda HTTP response of any source, plus the raw
 // top-level keys so tests can see which keys were sent at all.
 type response struct {
-	StatusCode        int                 `json:"statusCode"`
-	StatusDescription string              `json:"statusDescription"`
-	Headers           map[string]string   `json:"headers"`
-	MultiValueHeaders map[string][]string `json:"multiValueHeaders"`
-	Cookies           []string            `json:"cookies"`
-	Body              string              `json:"body"`
-	IsBase64Encoded   bool                `json:"isBase64Encoded"`
-	Keys              []string            `json:"-"`
+	lambdahttptest.Response
+	Keys []string `json:"-"`
 }
 
 func decodeResponse(t *testing.T, out []byte) response {
@@ -119,246 +113,67 @@ func decodeResponse(t *testing.T, out []byte) response {
 // bodyBytes returns the response body as the client would receive it.
 func (r response) bodyBytes(t *testing.T) []byte {
 	t.Helper()
-	if !r.IsBase64Encoded {
-		return []byte(r.Body)
-	}
-	b, err := base64.StdEncoding.DecodeString(r.Body)
+	b, err := r.DecodedBody()
 	if err != nil {
-		t.Fatalf("isBase64Encoded body is not base64: %v", err)
+		t.Fatal(err)
 	}
 	return b
 }
 
-// header returns the values of a response header whatever field the
-// source uses; for payload 2.0, Set-Cookie comes from cookies.
-func (r response) header(name string) []string {
-	var out []string
-	for k, vs := range r.MultiValueHeaders {
-		if strings.EqualFold(k, name) {
-			out = append(out, vs...)
-		}
-	}
-	for k, v := range r.Headers {
-		if strings.EqualFold(k, name) {
-			out = append(out, v)
-		}
-	}
-	if strings.EqualFold(name, "Set-Cookie") {
-		out = append(out, r.Cookies...)
-	}
-	return out
-}
-
-// clientRequest is an HTTP request as a client sent it on the wire.
-type clientRequest struct {
-	method string
-	target string      // request-target, e.g. "/capture/a%2Fb?x=1"
-	header [][2]string // in wire order, names as sent
-	body   []byte
-	binary bool // the source base64-encodes the body (API Gateway binary media type, ALB/Function URL non-text)
-}
-
-func (c clientRequest) rawPath() string {
-	p, _, _ := strings.Cut(c.target, "?")
-	return p
-}
-
-func (c clientRequest) rawQuery() string {
-	_, q, _ := strings.Cut(c.target, "?")
-	return q
-}
-
-func (c clientRequest) bodyField() (string, bool) {
-	if c.binary {
-		return base64.StdEncoding.EncodeToString(c.body), true
-	}
-	return string(c.body), false
-}
-
 // oracle parses the request exactly as net/http's server would.
-func (c clientRequest) oracle(t *testing.T) *http.Request {
+func oracle(t *testing.T, c lambdahttptest.Request) *http.Request {
 	t.Helper()
 	var b strings.Builder
-	b.WriteString(c.method + " " + c.target + " HTTP/1.1\r\n")
-	for _, h := range c.header {
+	b.WriteString(c.Method + " " + c.Target + " HTTP/1.1\r\n")
+	for _, h := range c.Header {
 		b.WriteString(h[0] + ": " + h[1] + "\r\n")
 	}
-	if len(c.body) > 0 {
-		b.WriteString("Content-Length: " + strconv.Itoa(len(c.body)) + "\r\n")
+	if len(c.Body) > 0 {
+		b.WriteString("Content-Length: " + strconv.Itoa(len(c.Body)) + "\r\n")
 	}
 	b.WriteString("\r\n")
-	b.Write(c.body)
+	b.Write(c.Body)
 	r, err := http.ReadRequest(bufio.NewReader(strings.NewReader(b.String())))
 	if err != nil {
-		t.Fatalf("http.ReadRequest(%q) = %v", c.target, err)
+		t.Fatalf("http.ReadRequest(%q) = %v", c.Target, err)
 	}
 	return r
 }
 
-// The builders below turn a client request into the event each source
-// delivers, following what the live captures in
-// testdata/aws-events show each one does.
+// The fronts of the events the tests build: what the adapter passes
+// through (request id, stage variables, domain) is recognisable in them.
 
 const (
 	testSourceIP  = "203.0.113.9"
 	testRequestID = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
 )
 
-// eventV1 is what an API Gateway REST API (stage "prod") delivers: the path
-// as sent, the query decoded, every header in multiValueHeaders.
-func eventV1(t testing.TB, c clientRequest) []byte {
-	t.Helper()
-	q, err := url.ParseQuery(c.rawQuery())
-	if err != nil {
-		t.Fatalf("url.ParseQuery(%q) = %v", c.rawQuery(), err)
+var (
+	restAPI = lambdahttptest.Front{
+		Domain: "abc123.execute-api.us-east-1.amazonaws.com", AccountID: "123456789012", Stage: "prod",
+		RequestID: testRequestID, SourceIP: testSourceIP, UserAgent: "test",
+		StageVariables: map[string]string{"color": "blue"},
 	}
-	var mq map[string][]string
-	var sq map[string]string
-	if len(q) > 0 {
-		mq, sq = q, map[string]string{}
-		for k, v := range q {
-			sq[k] = v[len(v)-1]
-		}
+	httpAPI = lambdahttptest.Front{
+		Domain: "xyz789.execute-api.us-east-1.amazonaws.com", AccountID: "123456789012", Stage: "$default",
+		RequestID: testRequestID, SourceIP: testSourceIP, UserAgent: "test",
+		StageVariables: map[string]string{"color": "green"},
 	}
-	mh, sh := map[string][]string{}, map[string]string{}
-	for _, h := range c.header {
-		mh[h[0]] = append(mh[h[0]], h[1])
-		sh[h[0]] = h[1]
+	functionURL = lambdahttptest.Front{
+		Domain: "urlid.lambda-url.us-east-1.on.aws", AccountID: "anonymous",
+		RequestID: testRequestID, SourceIP: testSourceIP, UserAgent: "test",
 	}
-	body, b64 := c.bodyField()
-	return mustJSON(t, map[string]any{
-		"resource": "/{proxy+}", "path": c.rawPath(), "httpMethod": c.method,
-		"headers": sh, "multiValueHeaders": mh,
-		"queryStringParameters": sq, "multiValueQueryStringParameters": mq,
-		"pathParameters": map[string]string{"proxy": strings.TrimPrefix(c.rawPath(), "/")},
-		"stageVariables": map[string]string{"color": "blue"},
-		"requestContext": map[string]any{
-			"accountId": "123456789012", "apiId": "abc123", "stage": "prod", "requestId": testRequestID,
-			"domainName": "abc123.execute-api.us-east-1.amazonaws.com", "protocol": "HTTP/1.1",
-			"path": "/prod" + c.rawPath(), "httpMethod": c.method, "resourcePath": "/{proxy+}",
-			"identity": map[string]any{"sourceIp": testSourceIP, "userAgent": "test"},
-		},
-		"body": body, "isBase64Encoded": b64,
-	})
-}
+	targetGroup = lambdahttptest.Front{
+		TargetGroupARN: "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/abc", SourceIP: testSourceIP,
+	}
+)
 
-// v2Headers lower-cases names and comma-joins repeated values, as HTTP APIs
-// and Function URLs do; cookie headers become cookies[].
-func v2Headers(c clientRequest) (map[string]string, []string) {
-	h := map[string]string{}
-	var cookies []string
-	for _, kv := range c.header {
-		k := strings.ToLower(kv[0])
-		if k == "cookie" {
-			cookies = append(cookies, strings.Split(kv[1], "; ")...)
-		}
-		if old, ok := h[k]; ok {
-			h[k] = old + "," + kv[1]
-		} else {
-			h[k] = kv[1]
-		}
-	}
-	return h, cookies
-}
-
-// eventV2 is what an HTTP API delivers: rawPath decoded (with the stage in
-// front when it is not $default), rawQueryString as sent, no cookie header.
-func eventV2(t testing.TB, c clientRequest, stage string) []byte {
-	t.Helper()
-	p, err := url.PathUnescape(c.rawPath())
-	if err != nil {
-		t.Fatalf("url.PathUnescape(%q) = %v", c.rawPath(), err)
-	}
-	return eventV2Raw(t, c, stage, p)
-}
-
-func eventV2Raw(t testing.TB, c clientRequest, stage, decodedPath string) []byte {
-	t.Helper()
-	h, cookies := v2Headers(c)
-	delete(h, "cookie")
-	rawPath := decodedPath
-	if stage != "$default" {
-		rawPath = "/" + stage + decodedPath
-	}
-	body, b64 := c.bodyField()
-	return mustJSON(t, map[string]any{
-		"version": "2.0", "routeKey": "$default", "rawPath": rawPath, "rawQueryString": c.rawQuery(),
-		"cookies": cookies, "headers": h,
-		"stageVariables": map[string]string{"color": "green"},
-		"requestContext": map[string]any{
-			"accountId": "123456789012", "apiId": "xyz789", "stage": stage, "requestId": testRequestID,
-			"domainName": "xyz789.execute-api.us-east-1.amazonaws.com", "domainPrefix": "xyz789",
-			"routeKey": "$default",
-			"http":     map[string]any{"method": c.method, "path": rawPath, "protocol": "HTTP/1.1", "sourceIp": testSourceIP, "userAgent": "test"},
-		},
-		"body": body, "isBase64Encoded": b64,
-	})
-}
-
-// eventFunctionURL is what a Function URL delivers: rawPath as sent, and the
-// cookie header both as cookies[] and as a header.
-func eventFunctionURL(t testing.TB, c clientRequest) []byte {
-	t.Helper()
-	h, cookies := v2Headers(c)
-	decoded, _ := url.PathUnescape(c.rawPath())
-	body, b64 := c.bodyField()
-	return mustJSON(t, map[string]any{
-		"version": "2.0", "routeKey": "$default", "rawPath": c.rawPath(), "rawQueryString": c.rawQuery(),
-		"cookies": cookies, "headers": h,
-		"requestContext": map[string]any{
-			"accountId": "anonymous", "apiId": "urlid", "requestId": testRequestID, "stage": "$default",
-			"domainName": "urlid.lambda-url.us-east-1.on.aws", "domainPrefix": "urlid", "routeKey": "$default",
-			"http": map[string]any{"method": c.method, "path": decoded, "protocol": "HTTP/1.1", "sourceIp": testSourceIP, "userAgent": "test"},
-		},
-		"body": body, "isBase64Encoded": b64,
-	})
-}
-
-// eventALB is what an ALB delivers: path and query as sent (still encoded),
-// header names lower-cased, the client address appended to X-Forwarded-For;
-// in single-value mode only the last value of anything repeated.
-func eventALB(t testing.TB, c clientRequest, multi bool) []byte {
-	t.Helper()
-	mq := map[string][]string{}
-	if q := c.rawQuery(); q != "" {
-		for _, kv := range strings.Split(q, "&") {
-			k, v, _ := strings.Cut(kv, "=")
-			mq[k] = append(mq[k], v)
-		}
-	}
-	mh := map[string][]string{}
-	for _, kv := range c.header {
-		k := strings.ToLower(kv[0])
-		mh[k] = append(mh[k], kv[1])
-	}
-	mh["x-forwarded-for"] = append(mh["x-forwarded-for"], testSourceIP)
-	body, b64 := c.bodyField()
-	ev := map[string]any{
-		"requestContext": map[string]any{"elb": map[string]any{"targetGroupArn": "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/abc"}},
-		"httpMethod":     c.method, "path": c.rawPath(), "body": body, "isBase64Encoded": b64,
-	}
-	if multi {
-		ev["multiValueHeaders"], ev["multiValueQueryStringParameters"] = mh, mq
-	} else {
-		sh, sq := map[string]string{}, map[string]string{}
-		for k, v := range mh {
-			sh[k] = v[len(v)-1]
-		}
-		for k, v := range mq {
-			sq[k] = v[len(v)-1]
-		}
-		ev["headers"], ev["queryStringParameters"] = sh, sq
-	}
-	return mustJSON(t, ev)
-}
-
-func mustJSON(t testing.TB, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatalf("json.Marshal: %v", err)
-	}
-	return b
+// atStage is httpAPI with a named stage, which HTTP APIs put in front of
+// rawPath.
+func atStage(stage string) lambdahttptest.Front {
+	f := httpAPI
+	f.Stage = stage
+	return f
 }
 
 // invoke calls h.Invoke with a deadline, as the Lambda runtime does.

@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/r2r/r2r/internal/lambdahttp"
+	"github.com/r2r/r2r/internal/lambdahttp/lambdahttptest"
 )
 
 // pngBytes is a 1x1 PNG: binary, with bytes that are not valid UTF-8.
@@ -26,26 +27,26 @@ var pngBytes = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x
 
 var clientRequests = []struct {
 	name string
-	req  clientRequest
+	req  lambdahttptest.Request
 }{
-	{"plain get", clientRequest{method: "GET", target: "/capture/plain", header: [][2]string{{"Host", "api.example.com"}, {"Accept", "*/*"}}}},
-	{"encoded slash", clientRequest{method: "GET", target: "/capture/a%2Fb", header: [][2]string{{"Host", "api.example.com"}}}},
-	{"encoded percent", clientRequest{method: "GET", target: "/capture/100%25", header: [][2]string{{"Host", "api.example.com"}}}},
-	{"encoded question mark and hash", clientRequest{method: "GET", target: "/capture/what%3Fis%23this", header: [][2]string{{"Host", "api.example.com"}}}},
-	{"space and non-ASCII", clientRequest{method: "GET", target: "/capture/caf%C3%A9%20%CE%BB", header: [][2]string{{"Host", "api.example.com"}}}},
-	{"deep path", clientRequest{method: "DELETE", target: "/items/42/notes", header: [][2]string{{"Host", "api.example.com"}}}},
-	{"query", clientRequest{method: "GET", target: "/search?repeat=one&repeat=two&redirect=https%3A%2F%2Fexample.com%2Fa%2Fb&literalPlus=a+b&encodedPlus=a%2Bb&empty=&pct=100%25", header: [][2]string{{"Host", "api.example.com"}}}},
-	{"repeated and comma headers", clientRequest{method: "GET", target: "/h", header: [][2]string{{"Host", "api.example.com"}, {"X-Probe", "first"}, {"X-Probe", "second"}, {"Accept", "text/html, application/json;q=0.9"}}}},
-	{"cookies", clientRequest{method: "GET", target: "/c", header: [][2]string{{"Host", "api.example.com"}, {"Cookie", "session=abc123; theme=dark"}}}},
-	{"text body", clientRequest{method: "POST", target: "/submit", header: [][2]string{{"Host", "api.example.com"}, {"Content-Type", "application/json"}}, body: []byte(`{"message":"hello","unicode":"lambda-λ"}`)}},
-	{"binary body", clientRequest{method: "PUT", target: "/upload", header: [][2]string{{"Host", "api.example.com"}, {"Content-Type", "image/png"}}, body: pngBytes, binary: true}},
+	{"plain get", lambdahttptest.Request{Method: "GET", Target: "/capture/plain", Header: [][2]string{{"Host", "api.example.com"}, {"Accept", "*/*"}}}},
+	{"encoded slash", lambdahttptest.Request{Method: "GET", Target: "/capture/a%2Fb", Header: [][2]string{{"Host", "api.example.com"}}}},
+	{"encoded percent", lambdahttptest.Request{Method: "GET", Target: "/capture/100%25", Header: [][2]string{{"Host", "api.example.com"}}}},
+	{"encoded question mark and hash", lambdahttptest.Request{Method: "GET", Target: "/capture/what%3Fis%23this", Header: [][2]string{{"Host", "api.example.com"}}}},
+	{"space and non-ASCII", lambdahttptest.Request{Method: "GET", Target: "/capture/caf%C3%A9%20%CE%BB", Header: [][2]string{{"Host", "api.example.com"}}}},
+	{"deep path", lambdahttptest.Request{Method: "DELETE", Target: "/items/42/notes", Header: [][2]string{{"Host", "api.example.com"}}}},
+	{"query", lambdahttptest.Request{Method: "GET", Target: "/search?repeat=one&repeat=two&redirect=https%3A%2F%2Fexample.com%2Fa%2Fb&literalPlus=a+b&encodedPlus=a%2Bb&empty=&pct=100%25", Header: [][2]string{{"Host", "api.example.com"}}}},
+	{"repeated and comma headers", lambdahttptest.Request{Method: "GET", Target: "/h", Header: [][2]string{{"Host", "api.example.com"}, {"X-Probe", "first"}, {"X-Probe", "second"}, {"Accept", "text/html, application/json;q=0.9"}}}},
+	{"cookies", lambdahttptest.Request{Method: "GET", Target: "/c", Header: [][2]string{{"Host", "api.example.com"}, {"Cookie", "session=abc123; theme=dark"}}}},
+	{"text body", lambdahttptest.Request{Method: "POST", Target: "/submit", Header: [][2]string{{"Host", "api.example.com"}, {"Content-Type", "application/json"}}, Body: []byte(`{"message":"hello","unicode":"lambda-λ"}`)}},
+	{"binary body", lambdahttptest.Request{Method: "PUT", Target: "/upload", Header: [][2]string{{"Host", "api.example.com"}, {"Content-Type", "image/png"}}, Body: pngBytes, Binary: true}},
 }
 
 // sourceCase is one way an event reaches us, with what it loses on the way
 // compared with the request the client sent.
 type sourceCase struct {
 	name        string
-	build       func(testing.TB, clientRequest) []byte
+	build       func(testing.TB, lambdahttptest.Request) []byte
 	source      lambdahttp.Source
 	joinsHeader bool // payload 2.0: repeated header values arrive comma-joined
 	lastOnly    bool // ALB single-value mode: only the last value of repeats
@@ -54,12 +55,12 @@ type sourceCase struct {
 }
 
 var sources = []sourceCase{
-	{name: "apigw-v1", build: eventV1, source: lambdahttp.SourceAPIGatewayV1},
-	{name: "apigw-v2", build: func(t testing.TB, c clientRequest) []byte { return eventV2(t, c, "$default") }, source: lambdahttp.SourceAPIGatewayV2, joinsHeader: true, decodesPath: true},
-	{name: "apigw-v2-named-stage", build: func(t testing.TB, c clientRequest) []byte { return eventV2(t, c, "prod") }, source: lambdahttp.SourceAPIGatewayV2, joinsHeader: true, decodesPath: true},
-	{name: "alb-multivalue", build: func(t testing.TB, c clientRequest) []byte { return eventALB(t, c, true) }, source: lambdahttp.SourceALB, extraHeader: true},
-	{name: "alb-single", build: func(t testing.TB, c clientRequest) []byte { return eventALB(t, c, false) }, source: lambdahttp.SourceALB, lastOnly: true, extraHeader: true},
-	{name: "function-url", build: eventFunctionURL, source: lambdahttp.SourceFunctionURL, joinsHeader: true},
+	{name: "apigw-v1", build: restAPI.EventV1, source: lambdahttp.SourceAPIGatewayV1},
+	{name: "apigw-v2", build: httpAPI.EventV2, source: lambdahttp.SourceAPIGatewayV2, joinsHeader: true, decodesPath: true},
+	{name: "apigw-v2-named-stage", build: atStage("prod").EventV2, source: lambdahttp.SourceAPIGatewayV2, joinsHeader: true, decodesPath: true},
+	{name: "alb-multivalue", build: func(t testing.TB, c lambdahttptest.Request) []byte { return targetGroup.EventALB(t, c, true) }, source: lambdahttp.SourceALB, extraHeader: true},
+	{name: "alb-single", build: func(t testing.TB, c lambdahttptest.Request) []byte { return targetGroup.EventALB(t, c, false) }, source: lambdahttp.SourceALB, lastOnly: true, extraHeader: true},
+	{name: "function-url", build: functionURL.EventFunctionURL, source: lambdahttp.SourceFunctionURL, joinsHeader: true},
 }
 
 // TestRequestMatchesNetHTTP drives every client request through every
@@ -70,7 +71,7 @@ func TestRequestMatchesNetHTTP(t *testing.T) {
 	for _, src := range sources {
 		for _, tc := range clientRequests {
 			t.Run(src.name+"/"+tc.name, func(t *testing.T) {
-				if src.decodesPath && strings.Contains(tc.req.rawPath(), "%") {
+				if src.decodesPath && strings.Contains(tc.req.RawPath(), "%") {
 					t.Skip("HTTP API delivers encoded paths lossily decoded; TestIngressPaths covers them")
 				}
 				rec := newRecorder()
@@ -81,7 +82,7 @@ func TestRequestMatchesNetHTTP(t *testing.T) {
 				}
 				got := rec.last
 
-				o := tc.req.oracle(t)
+				o := oracle(t, tc.req)
 				var wantRouted string
 				want := seen{Name: func() string {
 					// Route the oracle request through the same mux.
@@ -126,7 +127,7 @@ func TestRequestMatchesNetHTTP(t *testing.T) {
 				if diff := cmp.Diff(wantQuery, got.Query, cmp.Comparer(func(a, b url.Values) bool { return cmp.Equal(map[string][]string(a), map[string][]string(b)) })); diff != "" {
 					t.Errorf("URL.Query() mismatch (-want +got):\n%s", diff)
 				}
-				if !strings.Contains(tc.req.rawQuery(), "%25") && !src.lastOnly && got.RawQuery != "" {
+				if !strings.Contains(tc.req.RawQuery(), "%25") && !src.lastOnly && got.RawQuery != "" {
 					// Re-encoding must be stable: parsing and encoding again
 					// changes nothing (no double encoding).
 					if again := got.Query.Encode(); src.source != lambdahttp.SourceAPIGatewayV2 && src.source != lambdahttp.SourceFunctionURL && again != got.RawQuery {
@@ -142,8 +143,8 @@ func TestRequestMatchesNetHTTP(t *testing.T) {
 					{"URL.RawPath", got.RawPath, o.URL.RawPath},
 					{"URL.EscapedPath()", got.EscapedPath, o.URL.EscapedPath()},
 					{"Host", got.Host, o.Host},
-					{"Body", string(got.Body), string(tc.req.body)},
-					{"ContentLength", got.ContentLength, int64(len(tc.req.body))},
+					{"Body", string(got.Body), string(tc.req.Body)},
+					{"ContentLength", got.ContentLength, int64(len(tc.req.Body))},
 					{"RemoteAddr", got.RemoteAddr, testSourceIP + ":0"},
 					{"Proto", got.Proto, "HTTP/1.1"},
 					{"PathValue(name)", got.Name, want.Name},
@@ -199,8 +200,8 @@ func TestIngressPaths(t *testing.T) {
 		t.Fatal("ingress-paths.json has no cases")
 	}
 	for _, tc := range cases {
-		c := clientRequest{method: "GET", target: tc.SentPath, header: [][2]string{{"Host", "api.example.com"}}}
-		o := c.oracle(t)
+		c := lambdahttptest.Request{Method: "GET", Target: tc.SentPath, Header: [][2]string{{"Host", "api.example.com"}}}
+		o := oracle(t, c)
 		_, wantPattern := newRecorder().mux.Handler(o)
 		wantName := ""
 		if wantPattern == "GET /capture/{name}" {
@@ -210,10 +211,10 @@ func TestIngressPaths(t *testing.T) {
 			name  string
 			event []byte
 		}{
-			{"apigw-v1", eventV1(t, c)},
-			{"alb-multivalue", eventALB(t, c, true)},
-			{"alb-single", eventALB(t, c, false)},
-			{"function-url", eventFunctionURL(t, c)},
+			{"apigw-v1", restAPI.EventV1(t, c)},
+			{"alb-multivalue", targetGroup.EventALB(t, c, true)},
+			{"alb-single", targetGroup.EventALB(t, c, false)},
+			{"function-url", functionURL.EventFunctionURL(t, c)},
 		} {
 			t.Run(src.name+tc.SentPath, func(t *testing.T) {
 				rec := newRecorder()
@@ -234,7 +235,7 @@ func TestIngressPaths(t *testing.T) {
 		for _, stage := range []string{"$default", "live"} {
 			t.Run("apigw-v2-"+stage+tc.SentPath, func(t *testing.T) {
 				rec := newRecorder()
-				invoke(t, lambdahttp.New(rec), eventV2Raw(t, c, stage, tc.HTTPAPIPath))
+				invoke(t, lambdahttp.New(rec), atStage(stage).EventV2Path(t, c, tc.HTTPAPIPath))
 				got := rec.last
 				// What AWS decoded is the path; net/http escapes it again.
 				wantEscaped := (&url.URL{Path: tc.HTTPAPIPath}).EscapedPath()
@@ -257,7 +258,7 @@ func TestIngressPaths(t *testing.T) {
 // TestMuxWildcardWithEncodedSlash is the case users hit first: an id with
 // a "/" in it, sent as %2F, must reach GET /capture/{name} whole.
 func TestMuxWildcardWithEncodedSlash(t *testing.T) {
-	c := clientRequest{method: "GET", target: "/capture/a%2Fb", header: [][2]string{{"Host", "x"}}}
+	c := lambdahttptest.Request{Method: "GET", Target: "/capture/a%2Fb", Header: [][2]string{{"Host", "x"}}}
 	for _, src := range sources {
 		if src.decodesPath {
 			continue // AWS has already turned %2F into "/"
@@ -273,8 +274,8 @@ func TestMuxWildcardWithEncodedSlash(t *testing.T) {
 }
 
 func TestBasePathAndStage(t *testing.T) {
-	c := func(target string) clientRequest {
-		return clientRequest{method: "GET", target: target, header: [][2]string{{"Host", "api.example.com"}}}
+	c := func(target string) lambdahttptest.Request {
+		return lambdahttptest.Request{Method: "GET", Target: target, Header: [][2]string{{"Host", "api.example.com"}}}
 	}
 	tests := []struct {
 		name     string
@@ -282,17 +283,17 @@ func TestBasePathAndStage(t *testing.T) {
 		basePath string
 		wantPath string
 	}{
-		{"v1 base path", func(t *testing.T) []byte { return eventV1(t, c("/v1/capture/x")) }, "/v1", "/capture/x"},
-		{"v1 base path with trailing slash option", func(t *testing.T) []byte { return eventV1(t, c("/v1/capture/x")) }, "v1/", "/capture/x"},
-		{"v1 base path only", func(t *testing.T) []byte { return eventV1(t, c("/v1")) }, "/v1", "/"},
-		{"v1 outside base path is untouched", func(t *testing.T) []byte { return eventV1(t, c("/v10/x")) }, "/v1", "/v10/x"},
-		{"v1 no base path", func(t *testing.T) []byte { return eventV1(t, c("/v1/capture/x")) }, "", "/v1/capture/x"},
-		{"v2 named stage stripped", func(t *testing.T) []byte { return eventV2(t, c("/capture/x"), "prod") }, "", "/capture/x"},
-		{"v2 named stage root", func(t *testing.T) []byte { return eventV2Raw(t, c("/"), "prod", "") }, "", "/"},
-		{"v2 $default stage", func(t *testing.T) []byte { return eventV2(t, c("/prod/x"), "$default") }, "", "/prod/x"},
-		{"v2 stage and base path", func(t *testing.T) []byte { return eventV2(t, c("/v1/capture/x"), "prod") }, "/v1", "/capture/x"},
-		{"alb base path", func(t *testing.T) []byte { return eventALB(t, c("/v1/capture/a%2Fb"), true) }, "/v1", "/capture/a/b"},
-		{"function url base path", func(t *testing.T) []byte { return eventFunctionURL(t, c("/v1/capture/x")) }, "/v1", "/capture/x"},
+		{"v1 base path", func(t *testing.T) []byte { return restAPI.EventV1(t, c("/v1/capture/x")) }, "/v1", "/capture/x"},
+		{"v1 base path with trailing slash option", func(t *testing.T) []byte { return restAPI.EventV1(t, c("/v1/capture/x")) }, "v1/", "/capture/x"},
+		{"v1 base path only", func(t *testing.T) []byte { return restAPI.EventV1(t, c("/v1")) }, "/v1", "/"},
+		{"v1 outside base path is untouched", func(t *testing.T) []byte { return restAPI.EventV1(t, c("/v10/x")) }, "/v1", "/v10/x"},
+		{"v1 no base path", func(t *testing.T) []byte { return restAPI.EventV1(t, c("/v1/capture/x")) }, "", "/v1/capture/x"},
+		{"v2 named stage stripped", func(t *testing.T) []byte { return atStage("prod").EventV2(t, c("/capture/x")) }, "", "/capture/x"},
+		{"v2 named stage root", func(t *testing.T) []byte { return atStage("prod").EventV2Path(t, c("/"), "") }, "", "/"},
+		{"v2 $default stage", func(t *testing.T) []byte { return httpAPI.EventV2(t, c("/prod/x")) }, "", "/prod/x"},
+		{"v2 stage and base path", func(t *testing.T) []byte { return atStage("prod").EventV2(t, c("/v1/capture/x")) }, "/v1", "/capture/x"},
+		{"alb base path", func(t *testing.T) []byte { return targetGroup.EventALB(t, c("/v1/capture/a%2Fb"), true) }, "/v1", "/capture/a/b"},
+		{"function url base path", func(t *testing.T) []byte { return functionURL.EventFunctionURL(t, c("/v1/capture/x")) }, "/v1", "/capture/x"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -308,15 +309,15 @@ func TestBasePathAndStage(t *testing.T) {
 // TestHostFallback: without a Host header, Request.Host is the domain name
 // from the request context (ALB has none: Host stays empty).
 func TestHostFallback(t *testing.T) {
-	c := clientRequest{method: "GET", target: "/"}
+	c := lambdahttptest.Request{Method: "GET", Target: "/"}
 	tests := []struct {
 		name  string
 		event []byte
 		want  string
 	}{
-		{"apigw-v1", eventV1(t, c), "abc123.execute-api.us-east-1.amazonaws.com"},
-		{"apigw-v2", eventV2(t, c, "$default"), "xyz789.execute-api.us-east-1.amazonaws.com"},
-		{"function-url", eventFunctionURL(t, c), "urlid.lambda-url.us-east-1.on.aws"},
+		{"apigw-v1", restAPI.EventV1(t, c), "abc123.execute-api.us-east-1.amazonaws.com"},
+		{"apigw-v2", httpAPI.EventV2(t, c), "xyz789.execute-api.us-east-1.amazonaws.com"},
+		{"function-url", functionURL.EventFunctionURL(t, c), "urlid.lambda-url.us-east-1.on.aws"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -335,7 +336,7 @@ func TestHostFallback(t *testing.T) {
 // TestCookiesNotDuplicated: a Function URL sends the cookie header and
 // cookies[]; the handler must see each cookie once.
 func TestCookiesNotDuplicated(t *testing.T) {
-	c := clientRequest{method: "GET", target: "/", header: [][2]string{{"Cookie", "a=1; b=2"}}}
+	c := lambdahttptest.Request{Method: "GET", Target: "/", Header: [][2]string{{"Cookie", "a=1; b=2"}}}
 	for _, src := range sources {
 		t.Run(src.name, func(t *testing.T) {
 			var got []string
@@ -395,22 +396,22 @@ func TestRequestContext(t *testing.T) {
 	//lint:ignore SA1029 aws-lambda-go stores the runtime trace id under this plain string key.
 	runtimeTrace := context.WithValue(base(), "x-amzn-trace-id", "Root=1-runtime")
 
-	c := clientRequest{method: "GET", target: "/", header: [][2]string{{"X-Amzn-Trace-Id", "Root=1-header"}}}
-	v1Cognito := eventWith(t, eventV1(t, c), func(ev map[string]any) {
+	c := lambdahttptest.Request{Method: "GET", Target: "/", Header: [][2]string{{"X-Amzn-Trace-Id", "Root=1-header"}}}
+	v1Cognito := eventWith(t, restAPI.EventV1(t, c), func(ev map[string]any) {
 		ev["requestContext"].(map[string]any)["authorizer"] = map[string]any{
 			"claims":      map[string]any{"sub": "user-1", "email": "a@example.com"},
 			"principalId": "user-1",
 		}
 	})
-	v2JWT := eventWith(t, eventV2(t, c, "$default"), func(ev map[string]any) {
+	v2JWT := eventWith(t, httpAPI.EventV2(t, c), func(ev map[string]any) {
 		ev["requestContext"].(map[string]any)["authorizer"] = map[string]any{
 			"jwt": map[string]any{"claims": map[string]string{"sub": "user-2"}, "scopes": []string{"read"}},
 		}
 	})
-	v2Lambda := eventWith(t, eventV2(t, c, "$default"), func(ev map[string]any) {
+	v2Lambda := eventWith(t, httpAPI.EventV2(t, c), func(ev map[string]any) {
 		ev["requestContext"].(map[string]any)["authorizer"] = map[string]any{"lambda": map[string]any{"tenant": "t1"}}
 	})
-	furlIAM := eventWith(t, eventFunctionURL(t, c), func(ev map[string]any) {
+	furlIAM := eventWith(t, functionURL.EventFunctionURL(t, c), func(ev map[string]any) {
 		ev["requestContext"].(map[string]any)["authorizer"] = map[string]any{"iam": map[string]any{"accessKey": "AKIA", "accountId": "111122223333", "callerId": "AIDA", "userArn": "arn:aws:iam::111122223333:user/u", "userId": "AIDA"}}
 	})
 	tests := []struct {
@@ -422,7 +423,7 @@ func TestRequestContext(t *testing.T) {
 		{"v1 cognito", v1Cognito, base(), ctxSeen{"APIGatewayProxyRequest", "apigateway-v1", testRequestID, "Root=1-header",
 			map[string]any{"claims": map[string]any{"sub": "user-1", "email": "a@example.com"}, "principalId": "user-1"},
 			map[string]string{"color": "blue"}, "lambda-req-1", true}},
-		{"v1 runtime trace id wins", eventV1(t, c), runtimeTrace, ctxSeen{"APIGatewayProxyRequest", "apigateway-v1", testRequestID, "Root=1-runtime",
+		{"v1 runtime trace id wins", restAPI.EventV1(t, c), runtimeTrace, ctxSeen{"APIGatewayProxyRequest", "apigateway-v1", testRequestID, "Root=1-runtime",
 			nil, map[string]string{"color": "blue"}, "lambda-req-1", true}},
 		{"v2 jwt", v2JWT, base(), ctxSeen{"APIGatewayV2HTTPRequest", "apigateway-v2", testRequestID, "Root=1-header",
 			map[string]any{"claims": map[string]any{"sub": "user-2"}, "scopes": []string{"read"}},
@@ -432,7 +433,7 @@ func TestRequestContext(t *testing.T) {
 		{"function url iam", furlIAM, base(), ctxSeen{"LambdaFunctionURLRequest", "function-url", testRequestID, "Root=1-header",
 			map[string]any{"iam": map[string]any{"accessKey": "AKIA", "accountId": "111122223333", "callerId": "AIDA", "userArn": "arn:aws:iam::111122223333:user/u", "userId": "AIDA"}},
 			nil, "lambda-req-1", true}},
-		{"alb has no request id", eventALB(t, c, true), base(), ctxSeen{"ALBTargetGroupRequest", "alb", "", "Root=1-header",
+		{"alb has no request id", targetGroup.EventALB(t, c, true), base(), ctxSeen{"ALBTargetGroupRequest", "alb", "", "Root=1-header",
 			nil, nil, "lambda-req-1", true}},
 	}
 	for _, tc := range tests {
@@ -471,13 +472,17 @@ func eventWith(t *testing.T, payload []byte, edit func(map[string]any)) []byte {
 		t.Fatal(err)
 	}
 	edit(ev)
-	return mustJSON(t, ev)
+	b, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatalf("json.Marshal: %v", err)
+	}
+	return b
 }
 
 // TestNothingFromEventInHeaders: the adapter must not smuggle event data
 // into request headers, where a client could have forged it.
 func TestNothingFromEventInHeaders(t *testing.T) {
-	c := clientRequest{method: "GET", target: "/", header: [][2]string{{"Host", "h"}}}
+	c := lambdahttptest.Request{Method: "GET", Target: "/", Header: [][2]string{{"Host", "h"}}}
 	for _, src := range sources {
 		t.Run(src.name, func(t *testing.T) {
 			rec := newRecorder()
@@ -511,7 +516,7 @@ func TestStripBasePathMatchesWithBasePath(t *testing.T) {
 		srv := httptest.NewServer(lambdahttp.StripBasePath(base, record))
 		for _, target := range []string{"/v1", "/v1/", "/v1/items/42", "/v10/items", "/items", "/a%20b/x%2Fy", "/a%20bc"} {
 			seen = ""
-			invoke(t, adapter, eventV1(t, clientRequest{method: "GET", target: target}))
+			invoke(t, adapter, restAPI.EventV1(t, lambdahttptest.Request{Method: "GET", Target: target}))
 			want := seen
 			seen = ""
 			res, err := http.Get(srv.URL + target)

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/r2r/r2r/internal/lambdahttp"
+	"github.com/r2r/r2r/internal/lambdahttp/lambdahttptest"
 )
 
 // respSource is a source seen from the response side.
@@ -28,15 +29,15 @@ type respSource struct {
 }
 
 func respSources(t *testing.T) []respSource {
-	c := clientRequest{method: "GET", target: "/", header: [][2]string{{"Host", "h"}}}
+	c := lambdahttptest.Request{Method: "GET", Target: "/", Header: [][2]string{{"Host", "h"}}}
 	v1Keys := []string{"body", "isBase64Encoded", "multiValueHeaders", "statusCode"}
 	v2Keys := []string{"body", "headers", "isBase64Encoded", "statusCode"}
 	return []respSource{
-		{"apigw-v1", eventV1(t, c), v1Keys, true, false},
-		{"apigw-v2", eventV2(t, c, "$default"), v2Keys, false, true},
-		{"function-url", eventFunctionURL(t, c), v2Keys, false, true},
-		{"alb-multivalue", eventALB(t, c, true), []string{"body", "isBase64Encoded", "multiValueHeaders", "statusCode", "statusDescription"}, true, false},
-		{"alb-single", eventALB(t, c, false), []string{"body", "headers", "isBase64Encoded", "statusCode", "statusDescription"}, false, false},
+		{"apigw-v1", restAPI.EventV1(t, c), v1Keys, true, false},
+		{"apigw-v2", httpAPI.EventV2(t, c), v2Keys, false, true},
+		{"function-url", functionURL.EventFunctionURL(t, c), v2Keys, false, true},
+		{"alb-multivalue", targetGroup.EventALB(t, c, true), []string{"body", "isBase64Encoded", "multiValueHeaders", "statusCode", "statusDescription"}, true, false},
+		{"alb-single", targetGroup.EventALB(t, c, false), []string{"body", "headers", "isBase64Encoded", "statusCode", "statusDescription"}, false, false},
 	}
 }
 
@@ -177,12 +178,12 @@ func TestResponse(t *testing.T) {
 					t.Errorf("isBase64Encoded = %v, want %v", resp.IsBase64Encoded, tc.want.base64)
 				}
 				if tc.want.contentType != "" {
-					if diff := cmp.Diff([]string{tc.want.contentType}, resp.header("Content-Type")); diff != "" {
+					if diff := cmp.Diff([]string{tc.want.contentType}, resp.Header().Values("Content-Type")); diff != "" {
 						t.Errorf("Content-Type mismatch (-want +got):\n%s", diff)
 					}
 				}
 				for _, k := range tc.want.missing {
-					if v := resp.header(k); v != nil {
+					if v := resp.Header().Values(k); v != nil {
 						t.Errorf("header %s = %q, want it not sent", k, v)
 					}
 				}
@@ -191,7 +192,7 @@ func TestResponse(t *testing.T) {
 					if !src.multi && len(v) > 1 {
 						want = []string{strings.Join(v, ",")} // single-value headers join
 					}
-					if diff := cmp.Diff(want, resp.header(k)); diff != "" {
+					if diff := cmp.Diff(want, resp.Header().Values(k)); diff != "" {
 						t.Errorf("header %s mismatch (-want +got):\n%s", k, diff)
 					}
 				}
@@ -306,8 +307,8 @@ func TestWithBinaryPolicy(t *testing.T) {
 		w.Header().Set("Content-Type", "application/vnd.custom")
 		io.WriteString(w, "plain words")
 	}), lambdahttp.WithBinaryPolicy(func(ct, ce string) bool { return ct == "application/vnd.custom" }))
-	c := clientRequest{method: "GET", target: "/"}
-	r := decodeResponse(t, invoke(t, h, eventV1(t, c)))
+	c := lambdahttptest.Request{Method: "GET", Target: "/"}
+	r := decodeResponse(t, invoke(t, h, restAPI.EventV1(t, c)))
 	if r.IsBase64Encoded || r.Body != "plain words" {
 		t.Errorf("response body = %q (isBase64Encoded %v), want %q as text", r.Body, r.IsBase64Encoded, "plain words")
 	}
@@ -348,11 +349,11 @@ func TestDefaultErrorBody(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"v1 bad body", false, eventWith(t, eventV1(t, clientRequest{method: "POST", target: "/"}), badBody), 400, `{"message":"request body is not valid base64"}`},
-		{"v2 panic", false, eventV2(t, clientRequest{method: "GET", target: "/panic"}, "$default"), 500, `{"message":"Internal Server Error"}`},
-		{"alb panic", false, eventALB(t, clientRequest{method: "GET", target: "/panic"}, true), 500, `{"message":"Internal Server Error"}`},
-		{"stream bad body", true, eventWith(t, eventFunctionURL(t, clientRequest{method: "POST", target: "/"}), badBody), 400, `{"message":"request body is not valid base64"}`},
-		{"stream panic", true, eventFunctionURL(t, clientRequest{method: "GET", target: "/panic"}), 500, `{"message":"Internal Server Error"}`},
+		{"v1 bad body", false, eventWith(t, restAPI.EventV1(t, lambdahttptest.Request{Method: "POST", Target: "/"}), badBody), 400, `{"message":"request body is not valid base64"}`},
+		{"v2 panic", false, httpAPI.EventV2(t, lambdahttptest.Request{Method: "GET", Target: "/panic"}), 500, `{"message":"Internal Server Error"}`},
+		{"alb panic", false, targetGroup.EventALB(t, lambdahttptest.Request{Method: "GET", Target: "/panic"}, true), 500, `{"message":"Internal Server Error"}`},
+		{"stream bad body", true, eventWith(t, functionURL.EventFunctionURL(t, lambdahttptest.Request{Method: "POST", Target: "/"}), badBody), 400, `{"message":"request body is not valid base64"}`},
+		{"stream panic", true, functionURL.EventFunctionURL(t, lambdahttptest.Request{Method: "GET", Target: "/panic"}), 500, `{"message":"Internal Server Error"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var status float64
@@ -430,10 +431,10 @@ func decodeAdapterError(t *testing.T, r response, wantStatus int) adapterError {
 	if r.StatusCode != wantStatus {
 		t.Errorf("statusCode = %d, want %d", r.StatusCode, wantStatus)
 	}
-	if diff := cmp.Diff([]string{"application/json"}, r.header("Content-Type")); diff != "" {
+	if diff := cmp.Diff([]string{"application/json"}, r.Header().Values("Content-Type")); diff != "" {
 		t.Errorf("Content-Type mismatch (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"nosniff"}, r.header("X-Content-Type-Options")); diff != "" {
+	if diff := cmp.Diff([]string{"nosniff"}, r.Header().Values("X-Content-Type-Options")); diff != "" {
 		t.Errorf("X-Content-Type-Options mismatch (-want +got):\n%s", diff)
 	}
 	var e adapterError
@@ -466,9 +467,9 @@ func TestPanicBecomes500AndServingContinues(t *testing.T) {
 	for _, src := range sources {
 		t.Run(src.name, func(t *testing.T) {
 			logs.Reset()
-			r := decodeResponse(t, invoke(t, h, src.build(t, clientRequest{method: "GET", target: "/panic"})))
+			r := decodeResponse(t, invoke(t, h, src.build(t, lambdahttptest.Request{Method: "GET", Target: "/panic"})))
 			e := decodeAdapterError(t, r, http.StatusInternalServerError)
-			if r.header("X-Partial") != nil {
+			if r.Header().Values("X-Partial") != nil {
 				t.Errorf("X-Partial sent; want the panicking handler's buffered response discarded")
 			}
 			if strings.Contains(e.Detail, "boom") {
@@ -478,10 +479,10 @@ func TestPanicBecomes500AndServingContinues(t *testing.T) {
 				t.Errorf("log = %s, want the panic value and a stack", logs.String())
 			}
 
-			r = decodeResponse(t, invoke(t, h, src.build(t, clientRequest{method: "GET", target: "/abort"})))
+			r = decodeResponse(t, invoke(t, h, src.build(t, lambdahttptest.Request{Method: "GET", Target: "/abort"})))
 			decodeAdapterError(t, r, http.StatusInternalServerError)
 
-			r = decodeResponse(t, invoke(t, h, src.build(t, clientRequest{method: "GET", target: "/next"})))
+			r = decodeResponse(t, invoke(t, h, src.build(t, lambdahttptest.Request{Method: "GET", Target: "/next"})))
 			if r.StatusCode != 200 || r.Body != "fine" {
 				t.Errorf("next Invoke = %d %q, want 200 \"fine\"", r.StatusCode, r.Body)
 			}
@@ -515,7 +516,7 @@ func TestResponseTooLarge(t *testing.T) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.Write(bytes.Repeat([]byte("x"), 6291556-200))
 	}))
-	out, err := under.Invoke(context.Background(), eventV1(t, clientRequest{method: "GET", target: "/"}))
+	out, err := under.Invoke(context.Background(), restAPI.EventV1(t, lambdahttptest.Request{Method: "GET", Target: "/"}))
 	if err != nil || len(out) > 6291556 || decodeResponse(t, out).StatusCode != 200 {
 		t.Errorf("Invoke(just under the limit) = %d bytes, %v; want a 200 within the limit", len(out), err)
 	}

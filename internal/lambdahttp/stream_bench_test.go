@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/r2r/r2r/internal/lambdahttp"
+	"github.com/r2r/r2r/internal/lambdahttp/lambdahttptest"
 )
 
 // The 1 MB benchmarks compare what a client waits for: the first body byte
@@ -61,7 +62,7 @@ func readFirstByte(b *testing.B, r io.Reader) {
 }
 
 func BenchmarkStream1MB(b *testing.B) {
-	payload := eventFunctionURL(b, clientRequest{method: "GET", target: "/big"})
+	payload := functionURL.EventFunctionURL(b, lambdahttptest.Request{Method: "GET", Target: "/big"})
 	h := lambdahttp.New(oneMBHandler(), lambdahttp.WithResponseStreaming())
 	ctx := context.Background()
 	// Both sub-benchmarks run the same loop, reading every stream to its end
@@ -100,7 +101,7 @@ func BenchmarkStream1MB(b *testing.B) {
 }
 
 func BenchmarkBuffered1MB(b *testing.B) {
-	payload := eventFunctionURL(b, clientRequest{method: "GET", target: "/big"})
+	payload := functionURL.EventFunctionURL(b, lambdahttptest.Request{Method: "GET", Target: "/big"})
 	h := lambdahttp.New(oneMBHandler())
 	ctx := context.Background()
 	b.ReportAllocs()

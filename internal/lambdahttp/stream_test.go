@@ -21,15 +21,16 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/r2r/r2r/internal/lambdahttp"
+	"github.com/r2r/r2r/internal/lambdahttp/lambdahttptest"
 )
 
 // streamSources are the sources that can receive a streamed response.
 var streamSources = []struct {
 	name  string
-	build func(testing.TB, clientRequest) []byte
+	build func(testing.TB, lambdahttptest.Request) []byte
 }{
-	{"apigw-v1", eventV1},
-	{"function-url", eventFunctionURL},
+	{"apigw-v1", restAPI.EventV1},
+	{"function-url", functionURL.EventFunctionURL},
 }
 
 // hangLimit turns a stream that never delivers into a test failure instead
@@ -149,7 +150,7 @@ func TestStreamDeliversBeforeHandlerReturns(t *testing.T) {
 				<-release // until the test has read the first event
 				io.WriteString(w, "data: two\n\n")
 			}), lambdahttp.WithResponseStreaming())
-			s := invokeStream(t, h, src.build(t, clientRequest{method: "GET", target: "/events"}))
+			s := invokeStream(t, h, src.build(t, lambdahttptest.Request{Method: "GET", Target: "/events"}))
 			if got := s.next(t, len("data: one\n\n")); got != "data: one\n\n" {
 				t.Fatalf("first event = %q, want %q", got, "data: one\n\n")
 			}
@@ -204,7 +205,7 @@ func TestStreamServerSentEvents(t *testing.T) {
 		t.Run(src.name, func(t *testing.T) {
 			read := make(chan struct{})
 			h := lambdahttp.New(sseHandler(read), lambdahttp.WithResponseStreaming())
-			s := invokeStream(t, h, src.build(t, clientRequest{method: "GET", target: "/api/hello/stream"}))
+			s := invokeStream(t, h, src.build(t, lambdahttptest.Request{Method: "GET", Target: "/api/hello/stream"}))
 			p := preludeOf(t, s)
 			if p["statusCode"] != 200.0 {
 				t.Errorf("prelude statusCode = %v, want 200", p["statusCode"])
@@ -239,19 +240,19 @@ func TestStreamPrelude(t *testing.T) {
 	})
 	for _, tc := range []struct {
 		name  string
-		build func(testing.TB, clientRequest) []byte
+		build func(testing.TB, lambdahttptest.Request) []byte
 		want  string
 	}{
-		{"apigw-v1", eventV1, `{"statusCode":201,
+		{"apigw-v1", restAPI.EventV1, `{"statusCode":201,
 			"multiValueHeaders":{"Content-Type":["text/plain; charset=utf-8"],"X-Multi":["a","b"]},
 			"cookies":["session=abc; Path=/; HttpOnly","theme=dark"]}`},
-		{"function-url", eventFunctionURL, `{"statusCode":201,
+		{"function-url", functionURL.EventFunctionURL, `{"statusCode":201,
 			"headers":{"Content-Type":"text/plain; charset=utf-8","X-Multi":"a,b"},
 			"cookies":["session=abc; Path=/; HttpOnly","theme=dark"]}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := lambdahttp.New(handler, lambdahttp.WithResponseStreaming())
-			s := invokeStream(t, h, tc.build(t, clientRequest{method: "POST", target: "/items"}))
+			s := invokeStream(t, h, tc.build(t, lambdahttptest.Request{Method: "POST", Target: "/items"}))
 			var want any
 			json.Unmarshal([]byte(tc.want), &want)
 			if diff := cmp.Diff(want, any(preludeOf(t, s))); diff != "" {
@@ -269,13 +270,13 @@ func TestStreamPrelude(t *testing.T) {
 func TestStreamResponseType(t *testing.T) {
 	h := lambdahttp.New(http.NotFoundHandler(), lambdahttp.WithResponseStreaming())
 	for _, tc := range []struct {
-		build func(testing.TB, clientRequest) []byte
+		build func(testing.TB, lambdahttptest.Request) []byte
 		want  string
 	}{
-		{eventV1, "*events.APIGatewayProxyStreamingResponse"},
-		{eventFunctionURL, "*events.LambdaFunctionURLStreamingResponse"},
+		{restAPI.EventV1, "*events.APIGatewayProxyStreamingResponse"},
+		{functionURL.EventFunctionURL, "*events.LambdaFunctionURLStreamingResponse"},
 	} {
-		rc, err := h.InvokeStream(context.Background(), tc.build(t, clientRequest{method: "GET", target: "/"}))
+		rc, err := h.InvokeStream(context.Background(), tc.build(t, lambdahttptest.Request{Method: "GET", Target: "/"}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -359,7 +360,7 @@ func TestStreamWriterSemantics(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := lambdahttp.New(tc.handler, lambdahttp.WithResponseStreaming(), lambdahttp.WithLogger(discardLogger()))
-			s := invokeStream(t, h, eventFunctionURL(t, clientRequest{method: "GET", target: "/"}))
+			s := invokeStream(t, h, functionURL.EventFunctionURL(t, lambdahttptest.Request{Method: "GET", Target: "/"}))
 			p := preludeOf(t, s)
 			if p["statusCode"] != tc.wantStatus {
 				t.Errorf("statusCode = %v, want %v (prelude %s)", p["statusCode"], tc.wantStatus, s.prelude)
@@ -402,7 +403,7 @@ func TestStreamPanic(t *testing.T) {
 
 	for _, src := range streamSources {
 		t.Run(src.name+"/before first write", func(t *testing.T) {
-			s := invokeStream(t, h, src.build(t, clientRequest{method: "GET", target: "/before"}))
+			s := invokeStream(t, h, src.build(t, lambdahttptest.Request{Method: "GET", Target: "/before"}))
 			p := preludeOf(t, s)
 			if p["statusCode"] != 500.0 {
 				t.Errorf("statusCode = %v, want 500 (prelude %s)", p["statusCode"], s.prelude)
@@ -430,7 +431,7 @@ func TestStreamPanic(t *testing.T) {
 		})
 
 		t.Run(src.name+"/after first write", func(t *testing.T) {
-			s := invokeStream(t, h, src.build(t, clientRequest{method: "GET", target: "/after"}))
+			s := invokeStream(t, h, src.build(t, lambdahttptest.Request{Method: "GET", Target: "/after"}))
 			if p := preludeOf(t, s); p["statusCode"] != 200.0 {
 				t.Errorf("statusCode = %v, want the 200 already sent", p["statusCode"])
 			}
@@ -449,14 +450,14 @@ func TestStreamPanic(t *testing.T) {
 		})
 
 		t.Run(src.name+"/abort", func(t *testing.T) {
-			s := invokeStream(t, h, src.build(t, clientRequest{method: "GET", target: "/abort"}))
+			s := invokeStream(t, h, src.build(t, lambdahttptest.Request{Method: "GET", Target: "/abort"}))
 			if _, err := s.rest(t); !errors.Is(err, http.ErrAbortHandler) {
 				t.Errorf("stream ended with %v, want http.ErrAbortHandler", err)
 			}
 		})
 
 		t.Run(src.name+"/serving continues", func(t *testing.T) {
-			s := invokeStream(t, h, src.build(t, clientRequest{method: "GET", target: "/next"}))
+			s := invokeStream(t, h, src.build(t, lambdahttptest.Request{Method: "GET", Target: "/next"}))
 			if got, err := s.rest(t); err != nil || got != "fine" {
 				t.Errorf("next stream = %q, %v; want %q", got, err, "fine")
 			}
@@ -505,7 +506,7 @@ func TestStreamCancel(t *testing.T) {
 
 	t.Run("reader closed", func(t *testing.T) {
 		done := make(chan outcome, 1)
-		s := invokeStream(t, newHandler(done), eventFunctionURL(t, clientRequest{method: "GET", target: "/"}))
+		s := invokeStream(t, newHandler(done), functionURL.EventFunctionURL(t, lambdahttptest.Request{Method: "GET", Target: "/"}))
 		if got := s.next(t, 5); got != "first" {
 			t.Fatalf("first chunk = %q", got)
 		}
@@ -516,7 +517,7 @@ func TestStreamCancel(t *testing.T) {
 	t.Run("invoke context cancelled", func(t *testing.T) {
 		done := make(chan outcome, 1)
 		ctx, cancel := context.WithCancel(context.Background())
-		rc, err := newHandler(done).InvokeStream(ctx, eventV1(t, clientRequest{method: "GET", target: "/"}))
+		rc, err := newHandler(done).InvokeStream(ctx, restAPI.EventV1(t, lambdahttptest.Request{Method: "GET", Target: "/"}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -533,7 +534,7 @@ func TestStreamDeadlineAndContext(t *testing.T) {
 	deadline := time.Now().Add(time.Minute).Truncate(time.Millisecond)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	rc, err := h.InvokeStream(ctx, eventV1(t, clientRequest{method: "GET", target: "/capture/x"}))
+	rc, err := h.InvokeStream(ctx, restAPI.EventV1(t, lambdahttptest.Request{Method: "GET", Target: "/capture/x"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -576,7 +577,7 @@ func TestStreamRequestSameAsBuffered(t *testing.T) {
 func TestStreamBadRequest(t *testing.T) {
 	called := false
 	h := lambdahttp.New(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }), lambdahttp.WithResponseStreaming(), withErrorFields)
-	payload := eventWith(t, eventFunctionURL(t, clientRequest{method: "POST", target: "/"}), func(ev map[string]any) {
+	payload := eventWith(t, functionURL.EventFunctionURL(t, lambdahttptest.Request{Method: "POST", Target: "/"}), func(ev map[string]any) {
 		ev["body"], ev["isBase64Encoded"] = "%%% not base64", true
 	})
 	s := invokeStream(t, h, payload)
@@ -596,15 +597,15 @@ func TestStreamBadRequest(t *testing.T) {
 func TestStreamUnsupportedSources(t *testing.T) {
 	called := false
 	h := lambdahttp.New(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }), lambdahttp.WithResponseStreaming())
-	c := clientRequest{method: "GET", target: "/"}
+	c := lambdahttptest.Request{Method: "GET", Target: "/"}
 	for _, tc := range []struct {
 		name    string
 		payload []byte
 		want    error
 	}{
-		{"apigw-v2", eventV2(t, c, "$default"), lambdahttp.ErrStreamingUnsupported},
-		{"alb-multivalue", eventALB(t, c, true), lambdahttp.ErrStreamingUnsupported},
-		{"alb-single", eventALB(t, c, false), lambdahttp.ErrStreamingUnsupported},
+		{"apigw-v2", httpAPI.EventV2(t, c), lambdahttp.ErrStreamingUnsupported},
+		{"alb-multivalue", targetGroup.EventALB(t, c, true), lambdahttp.ErrStreamingUnsupported},
+		{"alb-single", targetGroup.EventALB(t, c, false), lambdahttp.ErrStreamingUnsupported},
 		{"empty object", []byte(`{}`), lambdahttp.ErrUnsupportedEvent},
 		{"sqs", []byte(`{"Records":[{"eventSource":"aws:sqs"}]}`), lambdahttp.ErrUnsupportedEvent},
 	} {
@@ -622,7 +623,7 @@ func TestStreamUnsupportedSources(t *testing.T) {
 
 func TestInvokeRefusedWhenStreaming(t *testing.T) {
 	h := lambdahttp.New(http.NotFoundHandler(), lambdahttp.WithResponseStreaming())
-	out, err := h.Invoke(context.Background(), eventFunctionURL(t, clientRequest{method: "GET", target: "/"}))
+	out, err := h.Invoke(context.Background(), functionURL.EventFunctionURL(t, lambdahttptest.Request{Method: "GET", Target: "/"}))
 	if err == nil || !strings.Contains(err.Error(), "WithResponseStreaming") {
 		t.Errorf("Invoke on a streaming Handler = %q, %v; want an error naming the mode", out, err)
 	}
@@ -639,7 +640,7 @@ func TestStreamThroughLambdaRuntime(t *testing.T) {
 		io.WriteString(w, "streamed")
 	}), lambdahttp.WithResponseStreaming())
 	rt := lambda.NewHandler(lambdahttp.InvokeStreamFunc(h))
-	out, err := rt.Invoke(context.Background(), eventFunctionURL(t, clientRequest{method: "GET", target: "/"}))
+	out, err := rt.Invoke(context.Background(), functionURL.EventFunctionURL(t, lambdahttptest.Request{Method: "GET", Target: "/"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -648,7 +649,7 @@ func TestStreamThroughLambdaRuntime(t *testing.T) {
 		t.Errorf("runtime output = %q, want %q", out, want)
 	}
 
-	_, err = rt.Invoke(context.Background(), eventV2(t, clientRequest{method: "GET", target: "/"}, "$default"))
+	_, err = rt.Invoke(context.Background(), httpAPI.EventV2(t, lambdahttptest.Request{Method: "GET", Target: "/"}))
 	if !errors.Is(err, lambdahttp.ErrStreamingUnsupported) {
 		t.Errorf("runtime error for an HTTP API event = %v, want ErrStreamingUnsupported", err)
 	}
@@ -662,7 +663,7 @@ func TestStreamPreludeMatchesAWSLambdaGo(t *testing.T) {
 	h := lambdahttp.New(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 	}), lambdahttp.WithResponseStreaming())
-	s := invokeStream(t, h, eventV1(t, clientRequest{method: "GET", target: "/"}))
+	s := invokeStream(t, h, restAPI.EventV1(t, lambdahttptest.Request{Method: "GET", Target: "/"}))
 	if want := string(b[:len(b)-8]); string(s.prelude) != want {
 		t.Errorf("prelude = %s, want %s", s.prelude, want)
 	}
