@@ -44,7 +44,7 @@ func TestAdapterErrorsAreAPIErrors(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Invoke body mismatch (-want +got):\n%s", diff)
 	}
-	if id := resp.header(apierror.RequestIDHeader); id != want.RequestID {
+	if id := resp.Header().Get(apierror.RequestIDHeader); id != want.RequestID {
 		t.Errorf("Invoke %s header = %q, want %q", apierror.RequestIDHeader, id, want.RequestID)
 	}
 }

@@ -387,11 +387,11 @@ func TestRequestIDHeader(t *testing.T) {
 		event  []byte
 		want   string
 	}{
-		{"v1 bad body", false, eventWith(t, eventV1(t, clientRequest{method: "POST", target: "/"}), badBody), testRequestID},
-		{"v2 panic", false, eventV2(t, clientRequest{method: "GET", target: "/"}, "$default"), testRequestID},
-		{"alb panic", false, eventALB(t, clientRequest{method: "GET", target: "/"}, false), invocationID},
-		{"stream bad body", true, eventWith(t, eventFunctionURL(t, clientRequest{method: "POST", target: "/"}), badBody), invocationID},
-		{"stream panic", true, eventFunctionURL(t, clientRequest{method: "GET", target: "/"}), invocationID},
+		{"v1 bad body", false, eventWith(t, restAPI.EventV1(t, lambdahttptest.Request{Method: "POST", Target: "/"}), badBody), testRequestID},
+		{"v2 panic", false, httpAPI.EventV2(t, lambdahttptest.Request{Method: "GET", Target: "/"}), testRequestID},
+		{"alb panic", false, targetGroup.EventALB(t, lambdahttptest.Request{Method: "GET", Target: "/"}, false), invocationID},
+		{"stream bad body", true, eventWith(t, functionURL.EventFunctionURL(t, lambdahttptest.Request{Method: "POST", Target: "/"}), badBody), invocationID},
+		{"stream panic", true, functionURL.EventFunctionURL(t, lambdahttptest.Request{Method: "GET", Target: "/"}), invocationID},
 	} {
 		for _, name := range []string{"x-request-id", ""} {
 			t.Run(tc.name+" "+name, func(t *testing.T) {
@@ -412,7 +412,7 @@ func TestRequestIDHeader(t *testing.T) {
 					if err != nil {
 						t.Fatalf("Invoke = %v, want a response", err)
 					}
-					got = decodeResponse(t, out).header("X-Request-Id")
+					got = decodeResponse(t, out).Header().Values("X-Request-Id")
 				}
 				var want []string
 				if name != "" {
