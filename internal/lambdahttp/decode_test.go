@@ -97,8 +97,11 @@ func decodeCorpus(t testing.TB) map[string][]byte {
 	return files
 }
 
-// decodeEdgeCases are payloads built to hit every rule the fast path must
-// follow exactly or leave to encoding/json.
+// decodeEdgeCases are payloads built to hit every rule of the schema the
+// fast path must follow exactly or leave to encoding/json, with one or two
+// of each kind of value jsonscan declines to check they reach
+// encoding/json; jsonscan's own tests cover its readers value by value
+// (every escape, number form, literal and nesting depth).
 var decodeEdgeCases = []string{
 	`{}`, `null`, ` `, ``, `[]`, `"x"`, `1`, `{"path":"/a"} x`, `{"path":"/a"}  ` + "\n\t\r",
 	"\ufeff{}", `{"path":"/a",}`, `{,"path":"/a"}`, `{"path" "/a"}`, `{"path":"/a"`, `{"path":"/a"}}`,
@@ -110,7 +113,7 @@ var decodeEdgeCases = []string{
 	`{"multiValueHeaders":{"a":null}}`, `{"multiValueHeaders":{"a":[null]}}`, `{"multiValueHeaders":{"a":["1",null]}}`,
 	`{"multiValueHeaders":{"a":["1"]},"multiValueHeaders":{"b":["2"]}}`, `{"multiValueHeaders":{"a":"1"}}`,
 	`{"cookies":[]}`, `{"cookies":null}`, `{"cookies":["a","b"],"cookies":["c"]}`, `{"cookies":["a","b"],"cookies":[null,"x"]}`,
-	`{"cookies":["a",]}`, `{"cookies":[,"a"]}`, `{"cookies":"a"}`,
+	`{"cookies":["a",]}`, `{"cookies":"a"}`,
 	`{"requestContext":{"stage":"a"},"requestContext":{"apiId":"b"}}`, `{"requestContext":null}`, `{"requestContext":[]}`,
 	`{"requestContext":{"identity":null,"http":null,"elb":null,"authentication":null}}`,
 	`{"requestContext":{"identity":{"sourceIp":"1.2.3.4","clientCert":{"clientCertPem":"x","validity":{"notAfter":"y"}}}}}`,
@@ -120,14 +123,13 @@ var decodeEdgeCases = []string{
 	`{"requestContext":{"authorizer":{"a":1},"authorizer":"x"}}`,
 	`{"requestContext":{"elb":{"targetGroupArn":"arn"}},"httpMethod":"GET","path":"/"}`,
 	`{"isBase64Encoded":true}`, `{"isBase64Encoded":false}`, `{"isBase64Encoded":null}`, `{"isBase64Encoded":"true"}`,
-	`{"isBase64Encoded":tru}`, `{"isBase64Encoded":truex}`, `{"isBase64Encoded":1}`,
+	`{"isBase64Encoded":truex}`,
 	// numbers.
 	`{"requestContext":{"requestTimeEpoch":1428582896000}}`, `{"requestContext":{"requestTimeEpoch":-0}}`,
 	`{"requestContext":{"requestTimeEpoch":1.0}}`, `{"requestContext":{"requestTimeEpoch":1e3}}`,
 	`{"requestContext":{"requestTimeEpoch":"1"}}`, `{"requestContext":{"requestTimeEpoch":99999999999999999999}}`,
 	`{"requestContext":{"requestTimeEpoch":-9223372036854775808}}`, `{"requestContext":{"timeEpoch":null}}`,
-	`{"requestContext":{"requestTimeEpoch":01}}`, `{"requestContext":{"requestTimeEpoch":-}}`, `{"requestContext":{"requestTimeEpoch":+1}}`,
-	`{"x":1.5e-3,"y":-0.0E+1,"z":[1,[2,{"a":{}}]],"w":true,"v":false,"u":null}`, `{"x":1.}`, `{"x":.5}`, `{"x":1e}`, `{"x":nul}`,
+	`{"x":1.5e-3,"y":-0.0E+1,"z":[1,[2,{"a":{}}]],"w":true,"v":false,"u":null}`, `{"x":1.}`, `{"x":1E700}`,
 	// case-insensitive keys, unknown keys, marker keys.
 	`{"PATH":"/a"}`, `{"path":"/a","Path":"/b"}`, `{"HttpMethod":"GET"}`, `{"requestcontext":{"stage":"x"}}`,
 	`{"requestContext":{"Stage":"x"}}`, `{"requestContext":{"identity":{"SourceIP":"x"}}}`, `{"requestContext":{"http":{"METHOD":"GET"}}}`,
@@ -137,9 +139,7 @@ var decodeEdgeCases = []string{
 	`{"pa\u0074h":"/esc"}`, `{"p\"ath":"/a"}`,
 	// strings.
 	`{"body":"\u0000\u001f\"\\\/\b\f\n\r\t"}`, `{"body":"\ud83d\ude00 \u00e9 \u20AC"}`, `{"body":"\ud800"}`, `{"body":"\udc00"}`,
-	`{"body":"\ud800\u0041"}`, `{"body":"\ud800\ud800"}`, `{"body":"\ud800x"}`, `{"body":"\u12"}`, `{"body":"\u12g4"}`, `{"body":"\x"}`,
-	`{"body":"a` + "\x00" + `b"}`, `{"body":"a` + "\x7f" + `b"}`, `{"body":"` + "\x80" + `"}`, `{"body":"` + "\xed\xa0\x80" + `"}`,
-	`{"body":"` + "\xef\xbf\xbd" + `"}`, `{"body":"é€😀"}`, `{"body":"\u2028\u2029"}`, `{"body":"abc`, `{"body":"abc\`,
+	`{"body":"\u12"}`, `{"body":"\x"}`, `{"body":"a` + "\x00" + `b"}`, `{"body":"` + "\x80" + `"}`, `{"body":"é€😀"}`, `{"body":"abc\`,
 	`{"headers":{"\u0041":"b","A":"c"}}`, `{"headers":{"` + "\xff" + `":"b"}}`, `{"headers":{"a":"` + "\xff" + `"}}`,
 	`{"unknown":"` + "\xff" + `"}`, `{"unknown":"\ud800"}`,
 	// nesting.
