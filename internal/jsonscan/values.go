@@ -58,11 +58,9 @@ func (d *Decoder) StrMap(p *map[string]string) {
 		*p = nil
 		return
 	}
-	if d.i >= len(d.s) || d.s[d.i] != '{' {
-		d.bad = true
+	if !d.consume('{') {
 		return
 	}
-	d.i++
 	m := *p
 	if m == nil {
 		m = make(map[string]string, d.countMembers())
@@ -120,11 +118,9 @@ func (d *Decoder) MultiMap(p *map[string][]string) {
 		*p = nil
 		return
 	}
-	if d.i >= len(d.s) || d.s[d.i] != '{' {
-		d.bad = true
+	if !d.consume('{') {
 		return
 	}
-	d.i++
 	var keyBuf [16]string
 	var endBuf [16]int
 	var valBuf [24]string
@@ -177,11 +173,9 @@ func (d *Decoder) StrSlice(p *[]string) {
 
 // appendStrings decodes an array of strings (no nulls) onto vals.
 func (d *Decoder) appendStrings(vals []string) []string {
-	if d.i >= len(d.s) || d.s[d.i] != '[' {
-		d.bad = true
+	if !d.consume('[') {
 		return vals
 	}
-	d.i++
 	for n := 0; ; n++ {
 		d.Space()
 		if d.i >= len(d.s) {
@@ -213,4 +207,15 @@ func (d *Decoder) appendStrings(vals []string) []string {
 			return vals
 		}
 	}
+}
+
+// consume consumes the byte c (an opening '{' or '['), or makes the Decoder
+// bad if c is not next.
+func (d *Decoder) consume(c byte) bool {
+	if d.i < len(d.s) && d.s[d.i] == c {
+		d.i++
+		return true
+	}
+	d.bad = true
+	return false
 }
