@@ -26,8 +26,8 @@ import (
 // values make the Decoder bad (encoding/json allows 10000 levels).
 const MaxDepth = 64
 
-// Decoder reads the JSON document s. Its zero value is not usable: New
-// makes one.
+// Decoder reads one JSON document, which New gives it. It is a value with no
+// pointer to itself, so a caller's Decoder can live on the stack.
 type Decoder struct {
 	s       string // the whole document; decoded strings without escapes are substrings of it
 	i       int
