@@ -16,7 +16,8 @@ import (
 // (ttfb) and the whole response (total), streamed and buffered. The handler
 // writes 1 MB of text in 16 KB chunks, flushing after each, as a producer of
 // a long stream does. In buffered mode nothing leaves before Invoke returns,
-// so its ttfb is its total.
+// so its ttfb is its total. BenchmarkFloorPipe1MB is the floor: the same
+// chunks through a bare io.Pipe from a goroutine, no adapter, no net/http.
 
 const (
 	benchBodySize  = 1 << 20
@@ -118,4 +119,39 @@ func BenchmarkBuffered1MB(b *testing.B) {
 	ns := float64(total.Nanoseconds()) / float64(b.N)
 	b.ReportMetric(ns, "ttfb-ns/op")
 	b.ReportMetric(ns, "total-ns/op")
+}
+
+// BenchmarkFloorPipe1MB moves the same 1 MB, in the same 16 KB chunks, from a
+// producer goroutine through an io.Pipe: what any streamed response costs in
+// process before an adapter adds its prelude, its goroutine hand-off and
+// net/http's ResponseWriter.
+func BenchmarkFloorPipe1MB(b *testing.B) {
+	chunk := bytes.Repeat([]byte("0123456789abcdef"), benchChunkSize/16)
+	b.ReportAllocs()
+	b.SetBytes(benchBodySize)
+	var ttfb, total time.Duration
+	var first [1]byte
+	for range b.N {
+		start := time.Now()
+		pr, pw := io.Pipe()
+		go func() {
+			for range benchBodySize / benchChunkSize {
+				if _, err := pw.Write(chunk); err != nil {
+					return
+				}
+			}
+			pw.Close()
+		}()
+		if _, err := io.ReadFull(pr, first[:]); err != nil {
+			b.Fatal(err)
+		}
+		ttfb += time.Since(start)
+		if _, err := io.Copy(io.Discard, pr); err != nil {
+			b.Fatal(err)
+		}
+		total += time.Since(start)
+	}
+	perOp := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N) }
+	b.ReportMetric(perOp(ttfb), "ttfb-ns/op")
+	b.ReportMetric(perOp(total), "total-ns/op")
 }
