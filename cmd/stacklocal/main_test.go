@@ -30,6 +30,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/r2r/r2r/internal/apigw"
+	"github.com/r2r/r2r/internal/apigw/apigwtest"
 	"github.com/r2r/r2r/internal/logtest"
 	"github.com/r2r/r2r/internal/rie/rietest"
 )
@@ -152,21 +153,7 @@ func get(t *testing.T, url string, header ...string) (*http.Response, string) {
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	return send(t, req)
-}
-
-func send(t *testing.T, req *http.Request) (*http.Response, string) {
-	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(b)
+	return apigwtest.Do(t, req)
 }
 
 // signIn runs the printed commands (create the user, set the password,
@@ -270,7 +257,7 @@ func TestStack(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodOptions, s.base+"/api/hello", nil)
 		req.Header.Set("Origin", "https://app.example.com")
 		req.Header.Set("Access-Control-Request-Method", "POST")
-		resp, _ := send(t, req)
+		resp, _ := apigwtest.Do(t, req)
 		want := map[string]string{
 			"Access-Control-Allow-Origin":  "*",
 			"Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS",
