@@ -33,19 +33,19 @@ type proxyResponse struct {
 	IsBase64Encoded   bool                `json:"isBase64Encoded"`
 }
 
-// header returns the response header name, from either header map.
+// header returns the response header name as a client gets it: both maps
+// merged, as API Gateway does, and the name matched by net/http's rule.
 func (r proxyResponse) header(name string) string {
+	h := make(http.Header, len(r.Headers)+len(r.MultiValueHeaders))
 	for k, v := range r.Headers {
-		if strings.EqualFold(k, name) {
-			return v
+		h.Add(k, v)
+	}
+	for k, vs := range r.MultiValueHeaders {
+		for _, v := range vs {
+			h.Add(k, v)
 		}
 	}
-	for k, v := range r.MultiValueHeaders {
-		if strings.EqualFold(k, name) && len(v) > 0 {
-			return v[0]
-		}
-	}
-	return ""
+	return h.Get(name)
 }
 
 // event reads testdata/name.
