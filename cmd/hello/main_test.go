@@ -73,6 +73,14 @@ func TestHello(t *testing.T) {
 	cognito := func(t *testing.T) events.APIGatewayProxyRequest {
 		return loadEvent(t, filepath.Join("testdata", "apigw-request-cognito.json"))
 	}
+	// withClaims is the cognito event with its authorizer's claims changed by edit.
+	withClaims := func(edit func(claims map[string]any)) func(*testing.T) events.APIGatewayProxyRequest {
+		return func(t *testing.T) events.APIGatewayProxyRequest {
+			req := cognito(t)
+			edit(req.RequestContext.Authorizer["claims"].(map[string]any))
+			return req
+		}
+	}
 	tests := []struct {
 		name      string
 		event     func(t *testing.T) events.APIGatewayProxyRequest
@@ -88,25 +96,16 @@ func TestHello(t *testing.T) {
 			requestID: cognitoRequestID,
 		},
 		{
-			name: "email claim when no username",
-			event: func(t *testing.T) events.APIGatewayProxyRequest {
-				req := cognito(t)
-				delete(req.RequestContext.Authorizer["claims"].(map[string]any), "cognito:username")
-				return req
-			},
+			name:      "email claim when no username",
+			event:     withClaims(func(c map[string]any) { delete(c, "cognito:username") }),
 			wantCode:  200,
 			wantBody:  map[string]any{"message": "Hello alice@example.com"},
 			requestID: cognitoRequestID,
 		},
 		{
 			// Pools that sign in by e-mail make the username the opaque sub.
-			name: "email claim when username is the sub",
-			event: func(t *testing.T) events.APIGatewayProxyRequest {
-				req := cognito(t)
-				claims := req.RequestContext.Authorizer["claims"].(map[string]any)
-				claims["cognito:username"] = claims["sub"]
-				return req
-			},
+			name:      "email claim when username is the sub",
+			event:     withClaims(func(c map[string]any) { c["cognito:username"] = c["sub"] }),
 			wantCode:  200,
 			wantBody:  map[string]any{"message": "Hello alice@example.com"},
 			requestID: cognitoRequestID,
@@ -138,11 +137,10 @@ func TestHello(t *testing.T) {
 		},
 		{
 			name: "blank claims",
-			event: func(t *testing.T) events.APIGatewayProxyRequest {
-				req := cognito(t)
-				req.RequestContext.Authorizer["claims"] = map[string]any{"cognito:username": "  ", "email": ""}
-				return req
-			},
+			event: withClaims(func(c map[string]any) {
+				clear(c)
+				c["cognito:username"], c["email"] = "  ", ""
+			}),
 			wantCode:  401,
 			wantBody:  unauthorized(cognitoRequestID),
 			requestID: cognitoRequestID,
