@@ -88,42 +88,33 @@ func TestAlarms(t *testing.T) {
 		{"ApiFunctionErrorRateAlarm", 5, 300, 1, func(t *testing.T, a map[string]any) {
 			expression(t, a, "IF(invocations > 0, 100 * errors / invocations, 0)")
 			for id, name := range map[string]string{"errors": "Errors", "invocations": "Invocations"} {
-				lambdaMetric(t, metricStat(t, a, id), name, "Sum", 300, aliasDimensions(apiFn))
+				statMetric(t, metricStat(t, a, id), "AWS/Lambda", name, "Sum", 300, aliasDimensions(apiFn))
 			}
 		}},
 		{"ApiFunctionDurationAlarm", 25_000, 300, 1, func(t *testing.T, a map[string]any) {
-			p := props(a)
-			assertEqual(t, "metric", []any{p["Namespace"], p["MetricName"], p["Statistic"], p["Dimensions"]},
-				[]any{"AWS/Lambda", "Duration", "Maximum", aliasDimensions(apiFn)})
+			alarmMetric(t, a, "AWS/Lambda", "Duration", "Maximum", aliasDimensions(apiFn))
 		}},
 		{"Api5xxAlarm", 10, 300, 1, func(t *testing.T, a map[string]any) {
-			p := props(a)
-			assertEqual(t, "metric", []any{p["Namespace"], p["MetricName"], p["Statistic"], p["Dimensions"]},
-				[]any{"AWS/ApiGateway", "5XXError", "Sum", stageDims})
+			alarmMetric(t, a, "AWS/ApiGateway", "5XXError", "Sum", stageDims)
 		}},
 		{"ApiFunctionThrottlesAlarm", 0, 300, 1, func(t *testing.T, a map[string]any) {
 			expression(t, a, "FILL(api, 0) + FILL(stream, 0)")
-			lambdaMetric(t, metricStat(t, a, "api"), "Throttles", "Sum", 300, aliasDimensions(apiFn))
-			lambdaMetric(t, metricStat(t, a, "stream"), "Throttles", "Sum", 300, aliasDimensions(streamFn))
+			statMetric(t, metricStat(t, a, "api"), "AWS/Lambda", "Throttles", "Sum", 300, aliasDimensions(apiFn))
+			statMetric(t, metricStat(t, a, "stream"), "AWS/Lambda", "Throttles", "Sum", 300, aliasDimensions(streamFn))
 		}},
 		{"ApiLatencyP99Alarm", 5_000, 60, 3, func(t *testing.T, a map[string]any) {
-			p := props(a)
-			assertEqual(t, "metric", []any{p["Namespace"], p["MetricName"], p["ExtendedStatistic"], p["Dimensions"]},
-				[]any{"AWS/ApiGateway", "Latency", "p99", stageDims})
+			alarmMetric(t, a, "AWS/ApiGateway", "Latency", "p99", stageDims)
 		}},
 		{"Api4xxRateAlarm", 25, 300, 1, func(t *testing.T, a map[string]any) {
 			expression(t, a, "IF(requests >= 50, 100 * clientErrors / requests, 0)")
 			for id, name := range map[string]string{"clientErrors": "4XXError", "requests": "Count"} {
-				m := metricStat(t, a, id)
-				metric := m["Metric"].(map[string]any)
-				assertEqual(t, id, []any{metric["Namespace"], metric["MetricName"], m["Stat"], m["Period"], metric["Dimensions"]},
-					[]any{"AWS/ApiGateway", name, "Sum", float64(300), stageDims})
+				statMetric(t, metricStat(t, a, id), "AWS/ApiGateway", name, "Sum", 300, stageDims)
 			}
 		}},
 		{"ApiStreamFunctionErrorRateAlarm", 5, 300, 1, func(t *testing.T, a map[string]any) {
 			expression(t, a, "IF(invocations > 0, 100 * errors / invocations, 0)")
 			for id, name := range map[string]string{"errors": "Errors", "invocations": "Invocations"} {
-				lambdaMetric(t, metricStat(t, a, id), name, "Sum", 300, aliasDimensions(streamFn))
+				statMetric(t, metricStat(t, a, id), "AWS/Lambda", name, "Sum", 300, aliasDimensions(streamFn))
 			}
 		}},
 	} {
@@ -166,11 +157,26 @@ func expression(t *testing.T, alarm map[string]any, want string) {
 	t.Errorf("alarm has no returned expression: %v", props(alarm)["Metrics"])
 }
 
-func lambdaMetric(t *testing.T, stat map[string]any, name, statistic string, period float64, dims []any) {
+// alarmMetric checks the metric of an alarm that watches one metric (no
+// metric math). CloudWatch takes a percentile ("p99") as ExtendedStatistic
+// and any other statistic as Statistic.
+func alarmMetric(t *testing.T, alarm map[string]any, namespace, name, statistic string, dims []any) {
+	t.Helper()
+	p := props(alarm)
+	statKey := "Statistic"
+	if strings.HasPrefix(statistic, "p") {
+		statKey = "ExtendedStatistic"
+	}
+	assertEqual(t, name, []any{p["Namespace"], p["MetricName"], p[statKey], p["Dimensions"]},
+		[]any{namespace, name, statistic, dims})
+}
+
+// statMetric checks one metric, stat, of a metric-math alarm.
+func statMetric(t *testing.T, stat map[string]any, namespace, name, statistic string, period float64, dims []any) {
 	t.Helper()
 	metric := stat["Metric"].(map[string]any)
 	assertEqual(t, name, []any{metric["Namespace"], metric["MetricName"], stat["Stat"], stat["Period"], metric["Dimensions"]},
-		[]any{"AWS/Lambda", name, statistic, period, dims})
+		[]any{namespace, name, statistic, period, dims})
 }
 
 func TestAlarmTopic(t *testing.T) {

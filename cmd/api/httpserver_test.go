@@ -50,61 +50,70 @@ func TestServerCutsOffSlowClients(t *testing.T) {
 	// for ever: 10 s is far beyond the configured times.
 	const patience = 10 * time.Second
 
-	t.Run("headers never finished", func(t *testing.T) {
-		c := dial(t, base)
-		io.WriteString(c, "GET /api/hello HTTP/1.1\r\nHost: x\r\n")
-		stillServes(t, base)
-		if !closedWithin(c, patience) {
-			t.Errorf("connection with unfinished headers still open after %v, want it closed after READ_HEADER_TIMEOUT=1s", patience)
-		}
-	})
-	t.Run("body announced, never sent", func(t *testing.T) {
-		c := dial(t, base)
-		io.WriteString(c, "POST /api/hello HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
-		stillServes(t, base)
-		if !closedWithin(c, patience) {
-			t.Errorf("connection waiting for a body still open after %v, want it closed after READ_TIMEOUT=2s", patience)
-		}
-	})
-	t.Run("body trickled", func(t *testing.T) {
-		c := dial(t, base)
-		io.WriteString(c, "POST /api/hello HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n")
-		done := make(chan struct{})
-		defer close(done)
-		go func() { // a byte a second: each read succeeds, the request never ends
-			for {
-				select {
-				case <-done:
+	for _, tt := range []struct {
+		name    string
+		request string // what the client sends, then it holds the connection
+		// then, when set, runs after the request: what the client goes on doing
+		then  func(t *testing.T, c net.Conn)
+		held  string // the connection, as the error message names it
+		limit string // the setting that should have closed it
+	}{
+		{"headers never finished", "GET /api/hello HTTP/1.1\r\nHost: x\r\n", nil,
+			"connection with unfinished headers", "READ_HEADER_TIMEOUT=1s"},
+		{"body announced, never sent", "POST /api/hello HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n", nil,
+			"connection waiting for a body", "READ_TIMEOUT=2s"},
+		{"body trickled", "POST /api/hello HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n", trickle,
+			"connection trickling a body", "READ_TIMEOUT=2s"},
+		{"idle keep-alive", "GET /api/healthz HTTP/1.1\r\nHost: x\r\n\r\n", keptAlive,
+			"idle connection", "IDLE_TIMEOUT=1s"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // each waits seconds for its own connection to be cut
+			c := dial(t, base)
+			io.WriteString(c, tt.request)
+			if tt.then != nil {
+				tt.then(t, c)
+			}
+			stillServes(t, base)
+			if !closedWithin(c, patience) {
+				t.Errorf("%s still open after %v, want it closed after %s", tt.held, patience, tt.limit)
+			}
+		})
+	}
+}
+
+// trickle writes a byte a second to c until the test ends: each read the
+// server makes succeeds, and the request never ends.
+func trickle(t *testing.T, c net.Conn) {
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done) })
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(time.Second):
+				if _, err := c.Write([]byte("x")); err != nil {
 					return
-				case <-time.After(time.Second):
-					if _, err := c.Write([]byte("x")); err != nil {
-						return
-					}
 				}
 			}
-		}()
-		stillServes(t, base)
-		if !closedWithin(c, patience) {
-			t.Errorf("connection trickling a body still open after %v, want it closed after READ_TIMEOUT=2s", patience)
 		}
-	})
-	t.Run("idle keep-alive", func(t *testing.T) {
-		c := dial(t, base)
-		io.WriteString(c, "GET /api/healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-		res, err := http.ReadResponse(bufio.NewReader(c), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		if res.StatusCode != 200 || res.Close {
-			t.Fatalf("GET /api/healthz = %d (close %v), want 200 on a kept-alive connection", res.StatusCode, res.Close)
-		}
-		stillServes(t, base)
-		if !closedWithin(c, patience) {
-			t.Errorf("idle connection still open after %v, want it closed after IDLE_TIMEOUT=1s", patience)
-		}
-	})
+	}()
+}
+
+// keptAlive reads the response to the request sent on c and wants the
+// server to keep the connection open for the next one.
+func keptAlive(t *testing.T, c net.Conn) {
+	t.Helper()
+	res, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Close {
+		t.Fatalf("GET /api/healthz = %d (close %v), want 200 on a kept-alive connection", res.StatusCode, res.Close)
+	}
 }
 
 // A header block over MAX_HEADER_BYTES (64 KiB by default) is refused with

@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,6 +63,21 @@ func invoke(t *testing.T, e *rie.Emulator, name, lambdaID string) (lambdahttptes
 		t.Fatalf("invoke %s: response %s: %v", name, raw, err)
 	}
 	return resp, raw
+}
+
+// invokeError sends testdata/name, wants the API's error response status
+// for it, naming the event's request id, and returns the raw payload.
+func invokeError(t *testing.T, e *rie.Emulator, name string, status int) []byte {
+	t.Helper()
+	resp, raw := invoke(t, e, name, rie.NewRequestID())
+	if resp.StatusCode != status {
+		t.Fatalf("status = %d, want %d; response %s", resp.StatusCode, status, raw)
+	}
+	want := map[string]any{"detail": http.StatusText(status), "status_code": float64(status), "request_id": eventRequestID(t, event(t, name))}
+	if diff := cmp.Diff(want, jsonBody(t, resp)); diff != "" {
+		t.Errorf("body (-want +got):\n%s", diff)
+	}
+	return raw
 }
 
 // jsonBody decodes a response body for comparison by meaning.
@@ -165,15 +181,7 @@ func TestRIE(t *testing.T) {
 	}
 
 	t.Run("not found", func(t *testing.T) {
-		name := "apigw-v1-request-not-found.json"
-		resp, raw := invoke(t, e, name, rie.NewRequestID())
-		if resp.StatusCode != 404 {
-			t.Fatalf("status = %d, want 404; response %s", resp.StatusCode, raw)
-		}
-		want := map[string]any{"detail": "Not Found", "status_code": float64(404), "request_id": eventRequestID(t, event(t, name))}
-		if diff := cmp.Diff(want, jsonBody(t, resp)); diff != "" {
-			t.Errorf("body (-want +got):\n%s", diff)
-		}
+		invokeError(t, e, "apigw-v1-request-not-found.json", 404)
 	})
 
 	t.Run("CORS preflight", func(t *testing.T) {
@@ -193,15 +201,7 @@ func TestRIE(t *testing.T) {
 	// the first invocation, serves the next one (no second INIT).
 	t.Run("panic", func(t *testing.T) {
 		pids := e.RuntimePIDs()
-		name := "apigw-v1-request-panic.json"
-		resp, raw := invoke(t, e, name, rie.NewRequestID())
-		if resp.StatusCode != 500 {
-			t.Fatalf("status = %d, want 500; response %s", resp.StatusCode, raw)
-		}
-		want := map[string]any{"detail": "Internal Server Error", "status_code": float64(500), "request_id": eventRequestID(t, event(t, name))}
-		if diff := cmp.Diff(want, jsonBody(t, resp)); diff != "" {
-			t.Errorf("body (-want +got):\n%s", diff)
-		}
+		raw := invokeError(t, e, "apigw-v1-request-panic.json", 500)
 		if strings.Contains(string(raw), "deliberate") {
 			t.Errorf("response leaks the panic value: %s", raw)
 		}

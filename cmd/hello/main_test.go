@@ -60,9 +60,26 @@ func assertJSON(t *testing.T, body string, want map[string]any) {
 	}
 }
 
+// cognitoRequestID is the request id of testdata/apigw-request-cognito.json.
+const cognitoRequestID = "c0ffee00-1111-4222-8333-944455556666"
+
+// unauthorized is the body of the 401 for the request requestID, the same
+// as the API's errors.
+func unauthorized(requestID string) map[string]any {
+	return map[string]any{"detail": "Unauthorized", "status_code": float64(401), "request_id": requestID}
+}
+
 func TestHello(t *testing.T) {
 	cognito := func(t *testing.T) events.APIGatewayProxyRequest {
 		return loadEvent(t, filepath.Join("testdata", "apigw-request-cognito.json"))
+	}
+	// withClaims is the cognito event with its authorizer's claims changed by edit.
+	withClaims := func(edit func(claims map[string]any)) func(*testing.T) events.APIGatewayProxyRequest {
+		return func(t *testing.T) events.APIGatewayProxyRequest {
+			req := cognito(t)
+			edit(req.RequestContext.Authorizer["claims"].(map[string]any))
+			return req
+		}
 	}
 	tests := []struct {
 		name      string
@@ -76,31 +93,22 @@ func TestHello(t *testing.T) {
 			event:     cognito,
 			wantCode:  200,
 			wantBody:  map[string]any{"message": "Hello alice"},
-			requestID: "c0ffee00-1111-4222-8333-944455556666",
+			requestID: cognitoRequestID,
 		},
 		{
-			name: "email claim when no username",
-			event: func(t *testing.T) events.APIGatewayProxyRequest {
-				req := cognito(t)
-				delete(req.RequestContext.Authorizer["claims"].(map[string]any), "cognito:username")
-				return req
-			},
+			name:      "email claim when no username",
+			event:     withClaims(func(c map[string]any) { delete(c, "cognito:username") }),
 			wantCode:  200,
 			wantBody:  map[string]any{"message": "Hello alice@example.com"},
-			requestID: "c0ffee00-1111-4222-8333-944455556666",
+			requestID: cognitoRequestID,
 		},
 		{
 			// Pools that sign in by e-mail make the username the opaque sub.
-			name: "email claim when username is the sub",
-			event: func(t *testing.T) events.APIGatewayProxyRequest {
-				req := cognito(t)
-				claims := req.RequestContext.Authorizer["claims"].(map[string]any)
-				claims["cognito:username"] = claims["sub"]
-				return req
-			},
+			name:      "email claim when username is the sub",
+			event:     withClaims(func(c map[string]any) { c["cognito:username"] = c["sub"] }),
 			wantCode:  200,
 			wantBody:  map[string]any{"message": "Hello alice@example.com"},
-			requestID: "c0ffee00-1111-4222-8333-944455556666",
+			requestID: cognitoRequestID,
 		},
 		{
 			// aws-lambda-go's sample has a custom-authorizer context but no Cognito claims.
@@ -108,11 +116,8 @@ func TestHello(t *testing.T) {
 			event: func(t *testing.T) events.APIGatewayProxyRequest {
 				return loadEvent(t, filepath.Join(lambdaGoTestdata(t), "apigw-request.json"))
 			},
-			wantCode: 401,
-			wantBody: map[string]any{
-				"detail": "Unauthorized", "status_code": float64(401),
-				"request_id": "deef4878-7910-11e6-8f14-25afc3e9ae33",
-			},
+			wantCode:  401,
+			wantBody:  unauthorized("deef4878-7910-11e6-8f14-25afc3e9ae33"),
 			requestID: "deef4878-7910-11e6-8f14-25afc3e9ae33",
 		},
 		{
@@ -126,26 +131,19 @@ func TestHello(t *testing.T) {
 				req.MultiValueHeaders["cognito:username"] = []string{"mallory"}
 				return req
 			},
-			wantCode: 401,
-			wantBody: map[string]any{
-				"detail": "Unauthorized", "status_code": float64(401),
-				"request_id": "c0ffee00-1111-4222-8333-944455556666",
-			},
-			requestID: "c0ffee00-1111-4222-8333-944455556666",
+			wantCode:  401,
+			wantBody:  unauthorized(cognitoRequestID),
+			requestID: cognitoRequestID,
 		},
 		{
 			name: "blank claims",
-			event: func(t *testing.T) events.APIGatewayProxyRequest {
-				req := cognito(t)
-				req.RequestContext.Authorizer["claims"] = map[string]any{"cognito:username": "  ", "email": ""}
-				return req
-			},
-			wantCode: 401,
-			wantBody: map[string]any{
-				"detail": "Unauthorized", "status_code": float64(401),
-				"request_id": "c0ffee00-1111-4222-8333-944455556666",
-			},
-			requestID: "c0ffee00-1111-4222-8333-944455556666",
+			event: withClaims(func(c map[string]any) {
+				clear(c)
+				c["cognito:username"], c["email"] = "  ", ""
+			}),
+			wantCode:  401,
+			wantBody:  unauthorized(cognitoRequestID),
+			requestID: cognitoRequestID,
 		},
 	}
 	for _, tt := range tests {
@@ -191,9 +189,7 @@ func TestHelloLiveCapture(t *testing.T) {
 	if resp.StatusCode != 401 {
 		t.Errorf("StatusCode = %d, want 401", resp.StatusCode)
 	}
-	assertJSON(t, resp.Body, map[string]any{
-		"detail": "Unauthorized", "status_code": float64(401), "request_id": req.RequestContext.RequestID,
-	})
+	assertJSON(t, resp.Body, unauthorized(req.RequestContext.RequestID))
 }
 
 func TestHelloCORS(t *testing.T) {

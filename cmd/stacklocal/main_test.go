@@ -30,6 +30,7 @@ import (
 	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/r2r/r2r/internal/apigw"
+	"github.com/r2r/r2r/internal/apigw/apigwtest"
 	"github.com/r2r/r2r/internal/logtest"
 	"github.com/r2r/r2r/internal/rie/rietest"
 )
@@ -60,6 +61,30 @@ func buildBootstraps(t testing.TB) (api, hello string) {
 	return api, hello
 }
 
+// editedTemplate writes, to a cdk.out folder of its own, the checked-in
+// synthesis with edit applied to the properties of the resource id, and
+// returns the folder.
+func editedTemplate(t *testing.T, id string, edit func(props map[string]any)) (cdkOut string) {
+	t.Helper()
+	data, err := os.ReadFile(stackTemplate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl map[string]any
+	if err := json.Unmarshal(data, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	edit(tpl["Resources"].(map[string]any)[id].(map[string]any)["Properties"].(map[string]any))
+	if data, err = json.Marshal(tpl); err != nil {
+		t.Fatal(err)
+	}
+	cdkOut = t.TempDir()
+	if err := os.WriteFile(filepath.Join(cdkOut, "R2RStack.template.json"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return cdkOut
+}
+
 func startStack(t *testing.T) *stack {
 	t.Helper()
 	rieBin := rietest.RIE(t)
@@ -70,25 +95,11 @@ func startStack(t *testing.T) *stack {
 		rietest.Need(t, "the aws CLI is not on PATH")
 	}
 	api, hello := buildBootstraps(t)
-	cdkOut := t.TempDir()
-	data, err := os.ReadFile(stackTemplate)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// An integration timeout of 2 s on /api/{proxy+} (the stack's is 29 s),
 	// so the test sees the 504 soon.
-	var tpl map[string]any
-	if err := json.Unmarshal(data, &tpl); err != nil {
-		t.Fatal(err)
-	}
-	proxy := tpl["Resources"].(map[string]any)["RestApiapiproxyANY9A5715D2"].(map[string]any)["Properties"].(map[string]any)
-	proxy["Integration"].(map[string]any)["TimeoutInMillis"] = 2000
-	if data, err = json.Marshal(tpl); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(cdkOut, "R2RStack.template.json"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cdkOut := editedTemplate(t, "RestApiapiproxyANY9A5715D2", func(props map[string]any) {
+		props["Integration"].(map[string]any)["TimeoutInMillis"] = 2000
+	})
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	s := &stack{stderr: &logtest.Buffer{}, stopped: make(chan error, 1)}
@@ -152,21 +163,7 @@ func get(t *testing.T, url string, header ...string) (*http.Response, string) {
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	return send(t, req)
-}
-
-func send(t *testing.T, req *http.Request) (*http.Response, string) {
-	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(b)
+	return apigwtest.Do(t, req)
 }
 
 // signIn runs the printed commands (create the user, set the password,
@@ -270,7 +267,7 @@ func TestStack(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodOptions, s.base+"/api/hello", nil)
 		req.Header.Set("Origin", "https://app.example.com")
 		req.Header.Set("Access-Control-Request-Method", "POST")
-		resp, _ := send(t, req)
+		resp, _ := apigwtest.Do(t, req)
 		want := map[string]string{
 			"Access-Control-Allow-Origin":  "*",
 			"Access-Control-Allow-Methods": "GET,POST,PUT,DELETE,OPTIONS",
@@ -388,22 +385,10 @@ func TestStack(t *testing.T) {
 // TestRefusesUnsupported: a template with a construct it cannot emulate
 // stops it at start, naming the resource and the property.
 func TestRefusesUnsupported(t *testing.T) {
-	data, err := os.ReadFile(stackTemplate)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tpl map[string]any
-	if err := json.Unmarshal(data, &tpl); err != nil {
-		t.Fatal(err)
-	}
-	m := tpl["Resources"].(map[string]any)["RestApiapiANYC8556C58"].(map[string]any)["Properties"].(map[string]any)
-	m["Integration"].(map[string]any)["Type"] = "HTTP_PROXY"
-	data, _ = json.Marshal(tpl)
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "R2RStack.template.json"), data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	err = run(context.Background(), []string{"-cdk-out", dir, "-addr", "127.0.0.1:0"}, os.Getenv, io.Discard, io.Discard)
+	dir := editedTemplate(t, "RestApiapiANYC8556C58", func(props map[string]any) {
+		props["Integration"].(map[string]any)["Type"] = "HTTP_PROXY"
+	})
+	err := run(context.Background(), []string{"-cdk-out", dir, "-addr", "127.0.0.1:0"}, os.Getenv, io.Discard, io.Discard)
 	var ue *apigw.UnsupportedError
 	if !errors.As(err, &ue) || ue.Resource != "RestApiapiANYC8556C58" || ue.Property != "Integration.Type" {
 		t.Errorf("run = %v, want the refusal of RestApiapiANYC8556C58's Integration.Type", err)

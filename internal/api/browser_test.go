@@ -6,12 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/chromedp"
 	"github.com/r2r/r2r/internal/browsertest"
 )
 
@@ -23,22 +20,17 @@ func newBrowser(t *testing.T) context.Context {
 
 // corsPage calls the API from another origin, as a browser app would, and
 // puts the outcome in the title.
-const corsPage = `<!doctype html><title>pending</title><script>
-fetch(%q, {headers: {"Authorization": "Bearer test"}})
+const corsPage = `fetch(%q, {headers: {"Authorization": "Bearer test"}})
   .then(r => r.json())
   .then(j => { document.title = "ok:" + j.message })
-  .catch(e => { document.title = "blocked" });
-</script>`
+  .catch(e => { document.title = "blocked" });`
 
 func TestBrowserCORS(t *testing.T) {
 	ctx := newBrowser(t)
 	page := func() *httptest.Server {
-		s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/html")
-			fmt.Fprintf(w, corsPage, r.URL.Query().Get("api"))
-		}))
-		t.Cleanup(s.Close)
-		return s
+		return browsertest.ScriptPage(t, func(r *http.Request) string {
+			return fmt.Sprintf(corsPage, r.URL.Query().Get("api"))
+		})
 	}
 	allowed, other := page(), page()
 
@@ -55,12 +47,7 @@ func TestBrowserCORS(t *testing.T) {
 		{"other origin", other, "blocked"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var title string
-			err := chromedp.Run(ctx,
-				chromedp.Navigate(tt.page.URL+"/?api="+api.URL+"/api/hello?name=Ada"),
-				chromedp.Poll(`document.title !== "pending"`, nil, chromedp.WithPollingTimeout(20*time.Second)),
-				chromedp.Title(&title),
-			)
+			title, err := browsertest.Title(ctx, tt.page.URL+"/?api="+api.URL+"/api/hello?name=Ada")
 			if err != nil {
 				t.Fatalf("browser: %v", err)
 			}
@@ -79,26 +66,8 @@ func TestBrowserDocsUnderStagePrefix(t *testing.T) {
 	srv := httptest.NewServer(http.StripPrefix("/prod", h)) // as API Gateway strips the stage
 	t.Cleanup(srv.Close)
 
-	var mu sync.Mutex
-	var requested, failed []string
-	chromedp.ListenTarget(ctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch ev := ev.(type) {
-		case *network.EventRequestWillBeSent:
-			requested = append(requested, ev.Request.URL)
-		case *network.EventLoadingFailed:
-			failed = append(failed, ev.ErrorText)
-		}
-	})
-
-	var heading string
-	err := chromedp.Run(ctx,
-		network.Enable(),
-		chromedp.Navigate(srv.URL+"/prod/api/docs"),
-		chromedp.WaitVisible(`#operations-hello-hello`, chromedp.ByQuery),
-		chromedp.Text(`#operations-hello-hello .opblock-summary-path`, &heading, chromedp.ByQuery),
-	)
+	requests := browsertest.Record(t, ctx)
+	heading, err := browsertest.DocsOperationPath(ctx, srv.URL+"/prod/api/docs", "hello", "hello")
 	if err != nil {
 		t.Fatalf("docs page did not render the hello operation: %v", err)
 	}
@@ -106,22 +75,21 @@ func TestBrowserDocsUnderStagePrefix(t *testing.T) {
 		t.Errorf("hello operation heading = %q, want /api/hello", heading)
 	}
 
-	mu.Lock()
-	defer mu.Unlock()
 	var spec bool
-	for _, u := range requested {
-		if strings.HasPrefix(u, "data:") {
+	sent := requests.Sent()
+	for _, r := range sent {
+		if strings.HasPrefix(r.URL, "data:") {
 			continue
 		}
-		if !strings.HasPrefix(u, srv.URL+"/prod/") {
-			t.Errorf("docs page requested %s, want only %s/prod/...", u, srv.URL)
+		if !strings.HasPrefix(r.URL, srv.URL+"/prod/") {
+			t.Errorf("docs page requested %s, want only %s/prod/...", r.URL, srv.URL)
 		}
-		spec = spec || u == srv.URL+"/prod/api/openapi.json"
+		spec = spec || r.URL == srv.URL+"/prod/api/openapi.json"
 	}
 	if !spec {
-		t.Errorf("docs page did not load %s/prod/api/openapi.json; requested %v", srv.URL, requested)
+		t.Errorf("docs page did not load %s/prod/api/openapi.json; requested %v", srv.URL, sent)
 	}
-	if len(failed) > 0 {
+	if failed := requests.Failed(); len(failed) > 0 {
 		t.Errorf("docs page had failed loads: %v", failed)
 	}
 }

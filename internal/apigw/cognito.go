@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -115,4 +117,37 @@ func (v *CognitoVerifier) keySet(ctx context.Context, url string) (*jose.JSONWeb
 	}
 	v.keys[url] = &ks
 	return &ks, nil
+}
+
+// claimStrings turns a token's claims into the strings API Gateway's
+// Cognito authorizer passes: times (exp, iat, auth_time) in Java's
+// Date.toString form, lists joined with commas, the rest as printed.
+func claimStrings(claims map[string]any) map[string]string {
+	out := make(map[string]string, len(claims))
+	for k, v := range claims {
+		switch x := v.(type) {
+		case string:
+			out[k] = x
+		case float64:
+			if k == "exp" || k == "iat" || k == "auth_time" {
+				out[k] = time.Unix(int64(x), 0).UTC().Format("Mon Jan 02 15:04:05 MST 2006")
+			} else {
+				out[k] = strconv.FormatFloat(x, 'f', -1, 64)
+			}
+		case json.Number:
+			out[k] = x.String()
+		case bool:
+			out[k] = strconv.FormatBool(x)
+		case []any:
+			parts := make([]string, 0, len(x))
+			for _, e := range x {
+				parts = append(parts, fmt.Sprint(e))
+			}
+			out[k] = strings.Join(parts, ",")
+		default:
+			b, _ := json.Marshal(x)
+			out[k] = string(b)
+		}
+	}
+	return out
 }

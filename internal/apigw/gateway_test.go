@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/r2r/r2r/internal/apigw/apigwtest"
 	"github.com/r2r/r2r/internal/lambdahttp"
 )
 
@@ -89,20 +90,6 @@ func captureRequest(t *testing.T, srv *httptest.Server) *http.Request {
 	return req
 }
 
-func do(t *testing.T, req *http.Request) (*http.Response, string) {
-	t.Helper()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(b)
-}
-
 // shape returns the keys of a decoded JSON value, recursively, with the kind
 // of each leaf: two events of the same shape have the same keys and types.
 func shape(v any, prefix string, out map[string]string) {
@@ -146,7 +133,7 @@ func decode(t *testing.T, b []byte) map[string]any {
 func TestEventFidelity(t *testing.T) {
 	rec := &recorder{}
 	srv := serve(t, readFile(t, "testdata/capture.template.json"), rec)
-	resp, _ := do(t, captureRequest(t, srv))
+	resp, _ := apigwtest.Do(t, captureRequest(t, srv))
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status = %d, want 200", resp.StatusCode)
 	}
@@ -254,10 +241,10 @@ func TestEventServedAsSent(t *testing.T) {
 	oracle := httptest.NewServer(http.StripPrefix("/live", record(&direct)))
 	defer oracle.Close()
 	req := captureRequest(t, srv)
-	do(t, req)
+	apigwtest.Do(t, req)
 	req2 := captureRequest(t, srv)
 	req2.URL.Host = strings.TrimPrefix(oracle.URL, "http://")
-	do(t, req2)
+	apigwtest.Do(t, req2)
 
 	h := lambdahttp.New(record(&adapted))
 	if _, err := h.Invoke(context.Background(), rec.last(t)); err != nil {
@@ -315,7 +302,7 @@ func TestGatewayResponses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			resp, body := do(t, req)
+			resp, body := apigwtest.Do(t, req)
 			id := resp.Header.Get("x-amzn-RequestId")
 			if id == "" || resp.Header.Get("X-Amzn-Trace-Id") == "" {
 				t.Errorf("x-amzn-RequestId %q, X-Amzn-Trace-Id %q: want both", id, resp.Header.Get("X-Amzn-Trace-Id"))
@@ -336,7 +323,7 @@ func TestGatewayResponses(t *testing.T) {
 // TestSetCookies: the function's multi-value headers reach the client.
 func TestSetCookies(t *testing.T) {
 	srv := serve(t, readFile(t, stackTemplate), &recorder{resp: `{"statusCode":200,"multiValueHeaders":{"Set-Cookie":["a=1","b=2"]},"body":""}`})
-	resp, _ := do(t, mustRequest(t, "GET", srv.URL+"/prod/api/x"))
+	resp, _ := apigwtest.Do(t, mustRequest(t, "GET", srv.URL+"/prod/api/x"))
 	if got := resp.Header.Values("Set-Cookie"); !slices.Equal(got, []string{"a=1", "b=2"}) {
 		t.Errorf("Set-Cookie = %q, want [a=1 b=2]", got)
 	}
@@ -363,7 +350,7 @@ func TestThrottling(t *testing.T) {
 	srv := serve(t, data, &recorder{})
 	var statuses []int
 	for range 4 {
-		resp, body := do(t, mustRequest(t, "GET", srv.URL+"/prod/api/hello/stream"))
+		resp, body := apigwtest.Do(t, mustRequest(t, "GET", srv.URL+"/prod/api/hello/stream"))
 		statuses = append(statuses, resp.StatusCode)
 		if resp.StatusCode == 429 && !strings.Contains(body, `"detail":"Too Many Requests","status_code":429`) {
 			t.Errorf("429 body = %q, want the THROTTLED gateway response", body)
@@ -373,7 +360,7 @@ func TestThrottling(t *testing.T) {
 		t.Errorf("GET /api/hello/stream x4 = %v, want %v (burst 2)", statuses, want)
 	}
 	// Other methods fall under the stage's 100/s, burst 200.
-	if resp, _ := do(t, mustRequest(t, "GET", srv.URL+"/prod/api/hello")); resp.StatusCode != 200 {
+	if resp, _ := apigwtest.Do(t, mustRequest(t, "GET", srv.URL+"/prod/api/hello")); resp.StatusCode != 200 {
 		t.Errorf("GET /api/hello = %d, want 200", resp.StatusCode)
 	}
 }
@@ -385,7 +372,7 @@ func TestBinaryBody(t *testing.T) {
 	srv := serve(t, readFile(t, stackTemplate), rec)
 	req, _ := http.NewRequest("POST", srv.URL+"/prod/api/upload", bytes.NewReader([]byte{0, 1, 2, 0xff}))
 	req.Header.Set("Content-Type", "application/octet-stream")
-	do(t, req)
+	apigwtest.Do(t, req)
 	ev := decode(t, rec.last(t))
 	if ev["body"] != "AAEC/w==" || ev["isBase64Encoded"] != true {
 		t.Errorf("body %v, isBase64Encoded %v: want AAEC/w== and true", ev["body"], ev["isBase64Encoded"])

@@ -14,24 +14,15 @@ import (
 // as is; net/http computes the escaped form. A named stage ("/prod/...")
 // is part of rawPath and is stripped.
 func (ev *rawEvent) apigwV2(in *inbound) error {
-	const src = SourceAPIGatewayV2
 	rc := &ev.RequestContext
-	if err := checkMethod(src, rc.HTTP.Method); err != nil {
-		return err
-	}
 	path := ev.RawPath
 	if path == "" {
 		path = rc.HTTP.Path
 	}
-	if path == "" {
-		return fmt.Errorf("%w: %s event without rawPath", ErrUnsupportedEvent, src)
-	}
-	auth, err := decodeAuthorizer[*events.APIGatewayV2HTTPRequestContextAuthorizerDescription](rc.Authorizer)
+	err := payloadV2[*events.APIGatewayV2HTTPRequestContextAuthorizerDescription](ev, in, SourceAPIGatewayV2, path)
 	if err != nil {
 		return err
 	}
-	ev.auth = auth
-	ev.payloadV2(in, src, path)
 	in.pathDecoded = true
 	if rc.Stage != "$default" {
 		in.stage = rc.Stage
@@ -40,9 +31,21 @@ func (ev *rawEvent) apigwV2(in *inbound) error {
 }
 
 // payloadV2 reads what HTTP API and Function URL events (payload format
-// 2.0) carry alike.
-func (ev *rawEvent) payloadV2(in *inbound, src Source, path string) {
+// 2.0) carry alike: the source src, the request path as src gives it, and
+// A, the type of src's authorizer context.
+func payloadV2[A any](ev *rawEvent, in *inbound, src Source, path string) error {
 	rc := &ev.RequestContext
+	if err := checkMethod(src, rc.HTTP.Method); err != nil {
+		return err
+	}
+	if path == "" {
+		return fmt.Errorf("%w: %s event without rawPath", ErrUnsupportedEvent, src)
+	}
+	auth, err := decodeAuthorizer[A](rc.Authorizer)
+	if err != nil {
+		return err
+	}
+	ev.auth = auth
 	in.source = src
 	in.info = requestInfo{source: src, raw: ev, requestID: rc.RequestID}
 	in.method = rc.HTTP.Method
@@ -53,6 +56,7 @@ func (ev *rawEvent) payloadV2(in *inbound, src Source, path string) {
 	in.sourceIP = rc.HTTP.SourceIP
 	in.protocol = rc.HTTP.Protocol
 	in.body, in.base64 = ev.Body, ev.IsBase64Encoded
+	return nil
 }
 
 // apigwV2Event builds the typed event of an apigwV2 request.

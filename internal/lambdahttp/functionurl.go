@@ -1,31 +1,13 @@
 package lambdahttp
 
-import (
-	"fmt"
-
-	"github.com/aws/aws-lambda-go/events"
-)
+import "github.com/aws/aws-lambda-go/events"
 
 // functionURL reads a Lambda Function URL event. It has the payload 2.0
 // shape of an HTTP API event, but its rawPath is percent-encoded as the
 // client sent it (requestContext.http.path is the decoded one), and there is
 // no stage.
 func (ev *rawEvent) functionURL(in *inbound) error {
-	const src = SourceFunctionURL
-	rc := &ev.RequestContext
-	if err := checkMethod(src, rc.HTTP.Method); err != nil {
-		return err
-	}
-	if ev.RawPath == "" {
-		return fmt.Errorf("%w: %s event without rawPath", ErrUnsupportedEvent, src)
-	}
-	auth, err := decodeAuthorizer[*events.LambdaFunctionURLRequestContextAuthorizerDescription](rc.Authorizer)
-	if err != nil {
-		return err
-	}
-	ev.auth = auth
-	ev.payloadV2(in, src, ev.RawPath)
-	return nil
+	return payloadV2[*events.LambdaFunctionURLRequestContextAuthorizerDescription](ev, in, SourceFunctionURL, ev.RawPath)
 }
 
 // functionURLEvent builds the typed event of a functionURL request.

@@ -209,39 +209,37 @@ func streamResponse(in *inbound, head streamHead) io.ReadCloser {
 		cookies = responseHeaderValues(c)
 	}
 	if in.source == SourceAPIGatewayV1 {
-		var hdr map[string][]string
-		for k, vs := range head.header {
-			if len(vs) == 0 || k == "Set-Cookie" || !validResponseHeaderName(k) {
-				continue
-			}
-			if hdr == nil {
-				hdr = make(map[string][]string, len(head.header))
-			}
-			hdr[k] = responseHeaderValues(vs)
-		}
 		return &events.APIGatewayProxyStreamingResponse{
 			StatusCode:        head.status,
-			MultiValueHeaders: hdr,
+			MultiValueHeaders: preludeHeaders(head.header, responseHeaderValues),
 			Cookies:           cookies,
 			Body:              head.body,
 		}
 	}
-	var hdr map[string]string
-	for k, vs := range head.header {
-		if len(vs) == 0 || k == "Set-Cookie" || !validResponseHeaderName(k) {
-			continue
-		}
-		if hdr == nil {
-			hdr = make(map[string]string, len(head.header))
-		}
-		hdr[k] = joinedHeaderValue(vs)
-	}
 	return &events.LambdaFunctionURLStreamingResponse{
 		StatusCode: head.status,
-		Headers:    hdr,
+		Headers:    preludeHeaders(head.header, joinedHeaderValue),
 		Cookies:    cookies,
 		Body:       head.body,
 	}
+}
+
+// preludeHeaders returns the headers of h that a prelude's header map
+// carries, each one's values rendered by values: every header but
+// Set-Cookie (the prelude's "cookies" has it) and those net/http would not
+// send. It is nil when none is left.
+func preludeHeaders[V any](h http.Header, values func([]string) V) map[string]V {
+	var m map[string]V
+	for k, vs := range h {
+		if len(vs) == 0 || k == "Set-Cookie" || !validResponseHeaderName(k) {
+			continue
+		}
+		if m == nil {
+			m = make(map[string]V, len(h))
+		}
+		m[k] = values(vs)
+	}
+	return m
 }
 
 // streamBody is the body of a streamed response: the read end of the pipe
