@@ -36,7 +36,9 @@ func newDashboard(stack awscdk.Stack, cfg Config, live, streamLive awslambda.IFu
 		}
 	}
 	// search finds the app's EMF metrics of this stage (all routes and status
-	// classes, whichever exist), so new routes appear without a deploy.
+	// classes, whichever exist), so new routes appear without a deploy. The
+	// namespace, dimensions and names are the app's: cmd/api's
+	// TestOperationsReadWhatTheAppWrites checks them against its EMF lines.
 	search := func(metric, filter, statistic string) string {
 		return fmt.Sprintf(`SEARCH('{%s,Route,Stage,StatusClass} MetricName="%s" Stage="%s"%s', '%s', 60)`,
 			metricsNamespace, metric, cfg.Stage, filter, statistic)

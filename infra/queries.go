@@ -17,7 +17,9 @@ type savedQueries struct {
 
 // Logs Insights lines shared by the saved query and the dashboard: the app's
 // error lines ({"level":"ERROR","msg":"request failed",...}), its panics
-// ({"msg":"handler panic",...}), and access lines with a 5xx status.
+// ({"msg":"handler panic",...}), and access lines with a 5xx status. The
+// names are the app's log fields: cmd/api's TestOperationsReadWhatTheAppWrites
+// checks every one against the lines the app writes.
 var (
 	errorFields = []string{"@timestamp", "request_id", "status", "msg", "error", "panic", "method", "path", "trace_id", "@log"}
 	errorFilter = `level = "ERROR" or msg = "handler panic" or status >= 500`

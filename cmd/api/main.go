@@ -55,11 +55,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		defer sink.Close()
 		logOut = sink
 	}
-	logger := slog.New(slog.NewJSONHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	logger := newLogger(logOut, cfg)
 	opts := buildOptions()
 	if cfg.Metrics {
 		// EMF lines go to stdout beside the logs: CloudWatch Logs extracts the metrics.
-		metrics := emf.NewEmitter(stdout, cfg.MetricsNamespace, api.MetricDimensions(), 1024)
+		metrics := newMetrics(stdout, cfg)
 		defer metrics.Close()
 		opts = append(opts, api.WithMetrics(metrics))
 	}
@@ -72,6 +72,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 	return serveHTTP(ctx, cfg, logger, opts)
+}
+
+// newLogger is the log every line of the app goes to: JSON, one line each,
+// as CloudWatch Logs Insights reads it.
+func newLogger(w io.Writer, cfg api.Config) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.LogLevel}))
+}
+
+// newMetrics writes the app's EMF metrics to w, dropping lines (and counting
+// them) rather than blocking a request when w falls 1024 lines behind.
+func newMetrics(w io.Writer, cfg api.Config) *emf.Emitter {
+	return emf.NewEmitter(w, cfg.MetricsNamespace, api.MetricDimensions(), 1024)
 }
 
 // serveLambda serves the same handler through the Lambda adapter, with the
