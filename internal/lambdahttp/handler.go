@@ -115,8 +115,8 @@ func WithErrorBody(f func(status int, detail, requestID string) []byte) Option {
 
 // WithRequestIDHeader names the response header in which the errors the
 // adapter answers itself carry the platform's request id (see
-// [PlatformRequestIDFromContext]), as the handler's own responses carry it in the
-// same header. Without it those errors carry no request id header.
+// [PlatformRequestIDFromContext]), as the handler's own responses carry it
+// in the same header. Without it those errors carry no request id header.
 func WithRequestIDHeader(name string) Option {
 	return func(c *config) { c.requestIDHeader = http.CanonicalHeaderKey(name) }
 }
