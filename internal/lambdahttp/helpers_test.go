@@ -2,6 +2,7 @@ package lambdahttp_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -217,4 +218,21 @@ func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 func goListDir() (string, error) {
 	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/aws/aws-lambda-go").Output()
 	return strings.TrimSpace(string(out)), err
+}
+
+// eventWith decodes an event, lets edit change it, and encodes it again.
+func eventWith(t *testing.T, payload []byte, edit func(map[string]any)) []byte {
+	t.Helper()
+	var ev map[string]any
+	d := json.NewDecoder(bytes.NewReader(payload))
+	d.UseNumber()
+	if err := d.Decode(&ev); err != nil {
+		t.Fatal(err)
+	}
+	edit(ev)
+	b, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatalf("json.Marshal: %v", err)
+	}
+	return b
 }
