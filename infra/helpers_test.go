@@ -105,6 +105,19 @@ func (s *synthesized) function(t *testing.T, prefix string) (string, map[string]
 	return "", nil
 }
 
+// byIDPrefix returns the logical id and resource of the one resource of typ
+// whose logical id is prefix followed by CDK's 8-character hash.
+func (s *synthesized) byIDPrefix(t *testing.T, typ, prefix string) (string, map[string]any) {
+	t.Helper()
+	for id, r := range s.resources(typ) {
+		if strings.HasPrefix(id, prefix) && len(id) == len(prefix)+8 {
+			return id, r
+		}
+	}
+	t.Fatalf("no %s with logical id %s<hash>", typ, prefix)
+	return "", nil
+}
+
 // ref is {"Ref": id} of the stack's one resource of typ.
 func (s *synthesized) ref(t *testing.T, typ string) map[string]any {
 	t.Helper()
