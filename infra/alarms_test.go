@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -179,4 +180,100 @@ func TestAlarmTopic(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAlarmsCanNotify walks every alarm action to its topic, and checks that
+// the topic's policy lets CloudWatch publish that alarm (a topic policy
+// replaces SNS's default one, so a Deny alone blocks every notification),
+// while publishing without TLS stays denied.
+func TestAlarmsCanNotify(t *testing.T) {
+	for _, c := range configurations {
+		t.Run(c.name, func(t *testing.T) {
+			s := c.synth(t)
+			policies := s.resources("AWS::SNS::TopicPolicy")
+			alarms := s.resources("AWS::CloudWatch::Alarm")
+			if len(alarms) == 0 {
+				t.Fatal("no alarms")
+			}
+			for id, a := range alarms {
+				for _, key := range []string{"AlarmActions", "OKActions"} {
+					actions, _ := props(a)[key].([]any)
+					if len(actions) == 0 {
+						t.Errorf("%s: no %s", id, key)
+					}
+					for _, action := range actions {
+						topic := refID(action)
+						if _, ok := s.resources("AWS::SNS::Topic")[topic]; !ok {
+							t.Errorf("%s %s: %v is not a topic of the stack", id, key, action)
+							continue
+						}
+						if !topicAllowsAlarm(policies, topic, id) {
+							t.Errorf("%s %s: topic %s's policy does not let cloudwatch.amazonaws.com publish this alarm (this account's)", id, key, topic)
+						}
+					}
+				}
+			}
+			for topic := range s.resources("AWS::SNS::Topic") {
+				if !topicDeniesPlainHTTP(policies, topic) {
+					t.Errorf("topic %s: policy lost the Deny of publishing without TLS", topic)
+				}
+			}
+		})
+	}
+}
+
+// policyStatements returns the statements of every policy on topic.
+func policyStatements(policies map[string]map[string]any, topic string) []map[string]any {
+	var out []map[string]any
+	for _, p := range policies {
+		topics, _ := props(p)["Topics"].([]any)
+		if !slices.ContainsFunc(topics, func(v any) bool { return refID(v) == topic }) {
+			continue
+		}
+		doc, _ := props(p)["PolicyDocument"].(map[string]any)
+		for _, st := range doc["Statement"].([]any) {
+			out = append(out, st.(map[string]any))
+		}
+	}
+	return out
+}
+
+func asList(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	return []any{v}
+}
+
+func topicAllowsAlarm(policies map[string]map[string]any, topic, alarm string) bool {
+	for _, st := range policyStatements(policies, topic) {
+		principal, _ := st["Principal"].(map[string]any)
+		cond, _ := st["Condition"].(map[string]any)
+		if st["Effect"] != "Allow" || !slices.Contains(asList(principal["Service"]), any("cloudwatch.amazonaws.com")) ||
+			!slices.Contains(asList(st["Action"]), any("sns:Publish")) ||
+			!slices.ContainsFunc(asList(st["Resource"]), func(v any) bool { return refID(v) == topic }) {
+			continue
+		}
+		account, _ := cond["StringEquals"].(map[string]any)
+		arns, _ := cond["ArnEquals"].(map[string]any)
+		if !contains(account["aws:SourceAccount"], ref("AWS::AccountId")) {
+			continue
+		}
+		if slices.ContainsFunc(asList(arns["aws:SourceArn"]), func(v any) bool {
+			return contains(v, map[string]any{"Fn::GetAtt": []any{alarm, "Arn"}})
+		}) {
+			return true
+		}
+	}
+	return false
+}
+
+func topicDeniesPlainHTTP(policies map[string]map[string]any, topic string) bool {
+	for _, st := range policyStatements(policies, topic) {
+		b, _ := json.Marshal(st["Condition"])
+		if st["Effect"] == "Deny" && string(b) == `{"Bool":{"aws:SecureTransport":"false"}}` {
+			return true
+		}
+	}
+	return false
 }

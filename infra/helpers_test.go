@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -167,4 +169,39 @@ func keys(m map[string]any) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+func orEmpty(v any) map[string]any {
+	if m, ok := v.(map[string]any); ok {
+		return m
+	}
+	return map[string]any{}
+}
+
+// templates are the synthesized templates of a configuration, by a file-name
+// suffix: the stage's, the account stack's, and the access stack's when defined.
+func (s *synthesized) templates() map[string]map[string]any {
+	out := map[string]map[string]any{"": s.json, ".account": s.account}
+	if s.access != nil {
+		out[".access"] = s.access
+	}
+	return out
+}
+
+// config is the configuration a synthesized stack was built with.
+func (s *synthesized) config() Config {
+	cfg, err := ConfigFromContext(s.stack.Node())
+	if err != nil {
+		panic(err)
+	}
+	return cfg
+}
+
+func readREADME(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

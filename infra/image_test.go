@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -66,6 +68,31 @@ func TestImageContextExcludes(t *testing.T) {
 		sort.Strings(got)
 		// .dockerignore itself is kept: Docker reads it from the context.
 		assertEqual(t, "staged build context", got, []string{".dockerignore", "Dockerfile", "cmd/api/main.go", "go.mod"})
+	}
+}
+
+// TestDockerfileBaseImages: the image build pulls nothing from Docker Hub,
+// whose anonymous pull limit fails builds on shared CI addresses, and every
+// base image has a fixed tag.
+func TestDockerfileBaseImages(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "Dockerfile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := regexp.MustCompile(`(?mi)^FROM\s+(?:--platform=\S+\s+)?(\S+)`)
+	matches := from.FindAllStringSubmatch(string(b), -1)
+	if len(matches) < 2 {
+		t.Fatalf("Dockerfile FROM lines = %v, want the build and runtime stages", matches)
+	}
+	for _, m := range matches {
+		image := m[1]
+		name, tag, ok := strings.Cut(image, ":")
+		if !strings.HasPrefix(image, "public.ecr.aws/") {
+			t.Errorf("FROM %s: want an image from ECR Public (public.ecr.aws/docker/library/... mirrors Docker's official images)", image)
+		}
+		if !ok || tag == "" || tag == "latest" || strings.Contains(name, "$") {
+			t.Errorf("FROM %s: want a fixed tag", image)
+		}
 	}
 }
 

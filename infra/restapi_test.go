@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigateway"
 	"github.com/aws/jsii-runtime-go"
 )
 
@@ -146,5 +148,40 @@ func TestOutputs(t *testing.T) {
 		if n < 2 || segments[0] != "https://" || refID(segments[n-2]) != stageID || segments[n-1] != path {
 			t.Errorf("output %s = %v, want https://... /<stage %s>%s", name, segments, stageID, path)
 		}
+	}
+}
+
+// TestPreflightOverrideRedeploys: a change to a method's property override
+// gives the deployment a new logical id, so CloudFormation creates a new
+// deployment and the stage serves the changed methods.
+func TestPreflightOverrideRedeploys(t *testing.T) {
+	deploymentID := func(value string) string {
+		t.Helper()
+		app := newTestApp(map[string]any{})
+		stack := awscdk.NewStack(app, jsii.String("S"), nil)
+		api := awsapigateway.NewRestApi(stack, jsii.String("Api"), &awsapigateway.RestApiProps{
+			DefaultCorsPreflightOptions: &awsapigateway.CorsOptions{AllowOrigins: jsii.Strings("*")},
+		})
+		api.Root().AddMethod(jsii.String("GET"), awsapigateway.NewMockIntegration(nil), nil)
+		overrideMethods(api, "OPTIONS", map[string]string{"Integration.ContentHandling": value})
+		template := assertions.Template_FromStack(stack, nil)
+		doc, err := decodeTemplate(template)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &synthesized{json: doc}
+		_, options := s.one(t, "AWS::ApiGateway::Method", map[string]any{"HttpMethod": "OPTIONS"})
+		if got := props(options)["Integration"].(map[string]any)["ContentHandling"]; got != value {
+			t.Errorf("OPTIONS ContentHandling = %v, want %s", got, value)
+		}
+		for id := range s.resources("AWS::ApiGateway::Deployment") {
+			return id
+		}
+		t.Fatal("no deployment")
+		return ""
+	}
+	a, b := deploymentID("CONVERT_TO_TEXT"), deploymentID("CONVERT_TO_BINARY")
+	if a == b {
+		t.Errorf("deployment logical id = %s for both overrides, want a new one when the override changes", a)
 	}
 }

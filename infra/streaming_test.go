@@ -138,3 +138,17 @@ func TestStreamFunctionURL(t *testing.T) {
 		})
 	}
 }
+
+// TestStreamFunctionURLIsOptional: without the Function URL the stream is
+// still served through API Gateway, and no output points at a missing URL.
+func TestStreamFunctionURLIsOptional(t *testing.T) {
+	s := noURLConfig.synth(t)
+	if n := len(s.resources("AWS::Lambda::Url")); n != 0 {
+		t.Errorf("Function URLs = %d, want 0", n)
+	}
+	if _, ok := s.json["Outputs"].(map[string]any)["StreamFunctionUrl"]; ok {
+		t.Error("output StreamFunctionUrl exists without a Function URL")
+	}
+	m := s.method(t, "/api/hello/stream", "GET")
+	assertEqual(t, "stream integration mode", m["Integration"].(map[string]any)["ResponseTransferMode"], "STREAM")
+}
